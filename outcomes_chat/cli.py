@@ -1,0 +1,223 @@
+"""The `outcomes-chat` command line: accounts, the demo team, the database and the server."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, FlaskGroup
+
+from . import migrate
+from .database import get_db
+from .outcomes import accounts
+from .outcomes.errors import RuleError
+from .outcomes.models import Agency, PersonKind, Role
+from .outcomes.persons import PersonDetails, add_member, create_person
+
+users = AppGroup("users", help="Create accounts, set passwords, deactivate.")
+db_group = AppGroup("db", help="Apply database migrations.")
+DEMO_LOGINS_FILE = "demo-logins.txt"
+
+
+def fail(message: str) -> NoReturn:
+    """Print a sentence to stderr and exit with status 2, changing nothing."""
+    click.echo(message, err=True)
+    sys.exit(2)
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="Name shown to others.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default="practitioner")
+@click.option("--agency", type=click.Choice([a.value for a in Agency]), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user_command(
+    username: str, display_name: str, role: str, agency: str, password_stdin: bool
+) -> None:
+    """Create an account."""
+    db = get_db()
+    if not username.strip() or not display_name.strip():
+        fail("The username and the name must not be empty.")
+    if accounts.find_user(db, username) is not None:
+        fail(f"There is already an account called {username!r}; nothing was changed.")
+    password = _read_password(password_stdin)
+    try:
+        accounts.create_user(db, username, display_name, password, Role(role), Agency(agency))
+    except RuleError:
+        fail(
+            f"The password must be between {accounts.MIN_PASSWORD_LENGTH} and "
+            f"{accounts.MAX_PASSWORD_LENGTH} characters; nothing was changed."
+        )
+    db.commit()
+    click.echo(f"Created {role.replace('_', ' ')} {accounts.normalise_username(username)}.")
+
+
+@users.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def set_password_command(username: str, password_stdin: bool) -> None:
+    """Give an account a new password and end its open logins."""
+    db = get_db()
+    user = accounts.find_user(db, username)
+    if user is None:
+        fail(f"There is no account called {username!r}; nothing was changed.")
+    try:
+        accounts.set_password(db, user, _read_password(password_stdin))
+    except RuleError:
+        fail(
+            f"The password must be between {accounts.MIN_PASSWORD_LENGTH} and "
+            f"{accounts.MAX_PASSWORD_LENGTH} characters; nothing was changed."
+        )
+    db.commit()
+    click.echo(f"Password changed for {user.username}; their open logins have ended.")
+
+
+@users.command("deactivate")
+@click.argument("username")
+def deactivate_command(username: str) -> None:
+    """Stop an account from logging in."""
+    db = get_db()
+    user = accounts.find_user(db, username)
+    if user is None:
+        fail(f"There is no account called {username!r}; nothing was changed.")
+    accounts.deactivate(db, user)
+    db.commit()
+    click.echo(f"{user.username} can no longer log in.")
+
+
+@users.command("list")
+def list_users_command() -> None:
+    """List accounts: username, role, agency, active."""
+    from sqlalchemy import select
+
+    from .outcomes.models import User
+
+    for user in get_db().scalars(select(User).order_by(User.username)):
+        state = "active" if user.active else "deactivated"
+        click.echo(f"{user.username}\t{user.role.value}\t{user.agency.value}\t{state}")
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade_command(revision: str) -> None:
+    """Apply migrations up to a revision."""
+    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+def db_downgrade_command(revision: str) -> None:
+    """Revert migrations down to a revision ('base' empties the database)."""
+    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+
+
+DEMO_TEAM = [
+    ("admin", "Sam Admin", Role.ADMIN, Agency.OTHER),
+    ("morag", "Morag Campbell", Role.LEAD_PROFESSIONAL, Agency.SOCIAL_WORK),
+    ("amir", "Amir Khan", Role.PRACTITIONER, Agency.HEALTH),
+    ("jo", "Jo Fraser", Role.PRACTITIONER, Agency.VOLUNTARY),
+    ("eilidh", "Eilidh Ross", Role.LEAD_PROFESSIONAL, Agency.EDUCATION),
+]
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Seed a demo team and two persons, once; prints how to log in."""
+    if current_app.config.get("PRODUCTION"):
+        fail("The demo team is for trying the app out; it is refused when OUTCOMES_ENV=production.")
+    db = get_db()
+    logins = Path(current_app.instance_path) / DEMO_LOGINS_FILE
+    if accounts.find_user(db, "morag") is not None:
+        click.echo("The demo team is already there.")
+        return
+    password = secrets.token_urlsafe(9)
+    created = {
+        username: accounts.create_user(db, username, name, password, role, agency)
+        for username, name, role, agency in DEMO_TEAM
+    }
+    carer = create_person(
+        db,
+        PersonDetails(
+            "Margaret Wilson",
+            "DEMO-0001",
+            PersonKind.CARER,
+            "Maggie",
+            cares_for_name="Tom Wilson (husband)",
+        ),
+        created["morag"],
+        "Social worker",
+    )
+    add_member(db, carer, created["amir"], "Community psychiatric nurse")
+    add_member(db, carer, created["jo"], "Carer support worker")
+    adult = create_person(
+        db,
+        PersonDetails("Tom Wilson", "DEMO-0002", PersonKind.SERVICE_USER),
+        created["morag"],
+        "Social worker",
+    )
+    add_member(db, adult, created["amir"], "Community psychiatric nurse")
+    carer.cares_for = adult
+    db.commit()
+    _write_demo_logins(logins, password)
+    click.echo("Seeded the demo team.")
+
+
+def _write_demo_logins(path: Path, password: str) -> None:
+    lines = [
+        f"  {username:<8} {name} ({role.value.replace('_', ' ')}, {agency.value})"
+        for username, name, role, agency in DEMO_TEAM
+    ]
+    text = "\n".join(["Demo logins (all share one password):", *lines, f"  password: {password}"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text + "\n")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve_command(host: str, port: int) -> None:
+    """Serve the app through Flask-SocketIO's server and print how to log in."""
+    from .extensions import socketio
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo(f"\noutcomes_chat is running on http://{host}:{port}/")
+    logins = Path(app.instance_path) / DEMO_LOGINS_FILE
+    if logins.exists():
+        click.echo(logins.read_text())
+    click.echo("Press Ctrl+C to stop.\n")
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
+
+
+def init_app(app: Flask) -> None:
+    """Register every command on app.cli, so `flask --app wsgi` has them too."""
+    app.cli.add_command(users)
+    app.cli.add_command(db_group)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(serve_command)
+
+
+def _create_app() -> Flask:
+    from . import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(
+    name="outcomes-chat",
+    create_app=_create_app,
+    add_version_option=False,
+    help="outcomes_chat: accounts, demo data, database, server and conversations.",
+)

@@ -1,0 +1,54 @@
+"""Languages we offer, how a request's language is chosen, and the Babel extractor for prompts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from flask import request, session
+
+# The one registry of languages the interface offers; code -> name in that language.
+LOCALES: dict[str, str] = {"en": "English"}
+DEFAULT_LOCALE = "en"
+RTL_LOCALES = frozenset({"ar", "fa", "he", "ur"})
+
+
+def select_locale() -> str:
+    """Explicit choice, then the session's, then the browser's, then English."""
+    chosen = request.args.get("lang")
+    if chosen in LOCALES:
+        session["lang"] = chosen
+        return chosen
+    remembered = session.get("lang")
+    if remembered in LOCALES:
+        return remembered
+    return request.accept_languages.best_match(list(LOCALES)) or DEFAULT_LOCALE
+
+
+def text_direction(locale: str) -> str:
+    """'rtl' for right-to-left scripts, else 'ltr'."""
+    return "rtl" if locale.split("_")[0] in RTL_LOCALES else "ltr"
+
+
+def extract_prompts(
+    fileobj: Any, keywords: Any, comment_tags: Any, options: dict[str, Any]
+) -> Iterator[tuple[int, str, str, list[str]]]:
+    """Babel extractor: every string under a translatable key in a prompts YAML file."""
+    import yaml
+
+    keys = set((options.get("keys") or "text").split())
+    document = yaml.compose(fileobj.read().decode("utf-8"))
+    yield from _walk(document, keys, None)
+
+
+def _walk(node: Any, keys: set[str], key: str | None) -> Iterator[tuple[int, str, str, list[str]]]:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            yield from _walk(value_node, keys, key_node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _walk(item, keys, key)
+    elif isinstance(node, yaml.ScalarNode) and key in keys and node.value.strip():
+        yield node.start_mark.line + 1, "gettext", node.value, []

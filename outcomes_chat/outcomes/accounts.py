@@ -1,0 +1,157 @@
+"""Accounts: creating users, passwords, login sessions and the login rate limit."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .errors import DuplicateUsername, UnknownUser, WeakPassword
+from .models import Agency, LoginFailure, LoginSession, Role, User, utcnow
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so timing does not reveal who exists.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def normalise_username(username: str) -> str:
+    """Usernames compare case-insensitively and without surrounding spaces."""
+    return username.strip().lower()
+
+
+def check_password_rules(password: str) -> None:
+    """Refuse passwords that are too short or too long."""
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise WeakPassword(f"between {MIN_PASSWORD_LENGTH} and {MAX_PASSWORD_LENGTH} characters")
+
+
+def find_user(session: Session, username: str) -> User | None:
+    """The user with this username, or None."""
+    return session.scalar(select(User).where(User.username == normalise_username(username)))
+
+
+def get_user(session: Session, username: str) -> User:
+    """The user with this username; UnknownUser when there is none."""
+    user = find_user(session, username)
+    if user is None:
+        raise UnknownUser(username)
+    return user
+
+
+def create_user(
+    session: Session,
+    username: str,
+    display_name: str,
+    password: str,
+    role: Role,
+    agency: Agency,
+) -> User:
+    """Add a new active user with an argon2-hashed password."""
+    if find_user(session, username) is not None:
+        raise DuplicateUsername(username)
+    check_password_rules(password)
+    user = User(
+        username=normalise_username(username),
+        display_name=display_name.strip(),
+        password_hash=_hasher.hash(password),
+        role=role,
+        agency=agency,
+        active=True,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Replace the user's password and end every login they have open."""
+    check_password_rules(password)
+    user.password_hash = _hasher.hash(password)
+    end_all_sessions(session, user)
+
+
+def deactivate(session: Session, user: User) -> None:
+    """Stop a user from logging in and end their open logins."""
+    user.active = False
+    end_all_sessions(session, user)
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """True when the password matches; always spends the same hashing time."""
+    try:
+        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and bool(user)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def too_many_failures(
+    session: Session,
+    username: str,
+    address: str,
+    window: timedelta,
+    max_per_account: int,
+    max_per_address: int,
+) -> bool:
+    """Whether recent failures for this account or this address exceed their limits."""
+    since = utcnow() - window
+    recent = select(func.count()).select_from(LoginFailure).where(LoginFailure.failed_at >= since)
+    by_account = session.scalar(recent.where(LoginFailure.username == normalise_username(username)))
+    by_address = session.scalar(recent.where(LoginFailure.address == address))
+    return (by_account or 0) >= max_per_account or (by_address or 0) >= max_per_address
+
+
+def record_failure(session: Session, username: str, address: str) -> None:
+    """Count one failed login attempt."""
+    session.add(LoginFailure(username=normalise_username(username)[:64], address=address[:64]))
+
+
+def clear_failures(session: Session, username: str) -> None:
+    """Forget an account's failures after a successful login."""
+    session.query(LoginFailure).filter(
+        LoginFailure.username == normalise_username(username)
+    ).delete()
+
+
+def start_session(session: Session, user: User) -> LoginSession:
+    """Open a server-side login session with an unguessable id."""
+    login = LoginSession(id=secrets.token_urlsafe(32), user=user)
+    session.add(login)
+    return login
+
+
+def active_session(
+    session: Session, session_id: str, idle_timeout: timedelta, max_age: timedelta
+) -> LoginSession | None:
+    """The login session if it is open, not idle too long and not too old; touches it."""
+    login = session.get(LoginSession, session_id)
+    if login is None or login.ended_at is not None or not login.user.active:
+        return None
+    now = utcnow()
+    if now - login.last_seen_at > idle_timeout or now - login.created_at > max_age:
+        login.ended_at = now
+        return None
+    # Only write when it matters, so every page view is not a database write.
+    if now - login.last_seen_at > timedelta(seconds=60):
+        login.last_seen_at = now
+    return login
+
+
+def end_session(session: Session, session_id: str) -> None:
+    """Close one login session so its cookie stops working everywhere."""
+    login = session.get(LoginSession, session_id)
+    if login is not None and login.ended_at is None:
+        login.ended_at = utcnow()
+
+
+def end_all_sessions(session: Session, user: User, now: datetime | None = None) -> None:
+    """Close every open login of a user."""
+    for login in session.scalars(
+        select(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+    ):
+        login.ended_at = now or utcnow()

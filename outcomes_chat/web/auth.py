@@ -1,0 +1,106 @@
+"""Logging in and out, with server-side sessions and a per-account and per-address limit."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from ..database import get_db
+from ..extensions import login_manager
+from ..outcomes import accounts
+from ..outcomes.models import User
+from .forms import LoginForm, LogoutForm
+
+bp = Blueprint("auth", __name__)
+SESSION_KEY = "login_session"
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = None  # the login page explains itself
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """The user behind this cookie, only while its server-side login session is open."""
+    session_id = session.get(SESSION_KEY)
+    if not session_id:
+        return None
+    db = get_db()
+    login = accounts.active_session(
+        db,
+        session_id,
+        current_app.config["SESSION_IDLE_TIMEOUT"],
+        current_app.config["SESSION_MAX_AGE"],
+    )
+    db.commit()
+    if login is None or str(login.user_id) != user_id:
+        return None
+    return login.user
+
+
+def _client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow a 'next' that stays on this site."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/"):
+            return target
+    return url_for("persons.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | str | tuple[str, int]:
+    """Show the login form; on POST check the password under the rate limit."""
+    if current_user.is_authenticated:
+        return redirect(url_for("persons.dashboard"))
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template("login.html", form=form)
+    db = get_db()
+    username, address = form.username.data or "", _client_address()
+    config = current_app.config
+    if accounts.too_many_failures(
+        db,
+        username,
+        address,
+        config["LOGIN_FAILURE_WINDOW"],
+        config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+        config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+    ):
+        form.form_errors.append(_("Too many attempts. Please wait a few minutes and try again."))
+        return render_template("login.html", form=form), 429
+    user = accounts.find_user(db, username)
+    if not accounts.verify_password(user, form.password.data or "") or not (user and user.active):
+        accounts.record_failure(db, username, address)
+        db.commit()
+        form.form_errors.append(_("That username and password do not match an active account."))
+        return render_template("login.html", form=form), 200
+    accounts.clear_failures(db, username)
+    login_session = accounts.start_session(db, user)
+    db.commit()
+    next_page = _safe_next(request.args.get("next"))
+    session.clear()
+    session[SESSION_KEY] = login_session.id
+    session.permanent = True
+    login_user(user)
+    return redirect(next_page)
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    """End the login session on the server, so a copied cookie stops working too."""
+    form = LogoutForm()
+    if form.validate_on_submit():
+        db = get_db()
+        accounts.end_session(db, session.get(SESSION_KEY, ""))
+        db.commit()
+        logout_user()
+        session.clear()
+    return redirect(url_for("auth.login"))

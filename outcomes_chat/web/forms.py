@@ -1,0 +1,151 @@
+"""WTForms forms; every label and message goes through Babel."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+
+from ..i18n import LOCALES
+from ..outcomes.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from ..outcomes.models import Agency, PersonKind, Role
+
+AGENCY_LABELS = {
+    Agency.HEALTH: _l("Health"),
+    Agency.SOCIAL_WORK: _l("Social work"),
+    Agency.EDUCATION: _l("Education"),
+    Agency.VOLUNTARY: _l("Voluntary sector"),
+    Agency.OTHER: _l("Other"),
+}
+ROLE_LABELS = {
+    Role.PRACTITIONER: _l("Practitioner"),
+    Role.LEAD_PROFESSIONAL: _l("Lead professional"),
+    Role.ADMIN: _l("Administrator"),
+}
+KIND_LABELS = {
+    PersonKind.CARER: _l("Carer"),
+    PersonKind.SERVICE_USER: _l("Person who uses services"),
+}
+
+
+def _required() -> DataRequired:
+    return DataRequired(message=_l("Please fill this in."))
+
+
+def _at_most(limit: int) -> Length:
+    return Length(max=limit, message=_l("Please use %(max)d characters or fewer.", max=limit))
+
+
+def _password_rules() -> list[object]:
+    return [
+        _required(),
+        Length(
+            min=MIN_PASSWORD_LENGTH,
+            max=MAX_PASSWORD_LENGTH,
+            message=_l(
+                "Use between %(min)d and %(max)d characters.",
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+            ),
+        ),
+    ]
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[_required(), _at_most(64)])
+    password = PasswordField(_l("Password"), validators=[_required(), _at_most(256)])
+    submit = SubmitField(_l("Log in"))
+
+
+class LogoutForm(FlaskForm):
+    submit = SubmitField(_l("Log out"))
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only carries the CSRF token."""
+
+    submit = SubmitField(_l("Confirm"))
+
+
+class PersonForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[_required(), _at_most(200)])
+    preferred_name = StringField(_l("Preferred name"), validators=[Optional(), _at_most(120)])
+    case_reference = StringField(
+        _l("Case reference"),
+        validators=[
+            _required(),
+            _at_most(64),
+            Regexp(
+                r"^[A-Za-z0-9][A-Za-z0-9/_.-]*$",
+                message=_l("Use letters, numbers and - / _ . only."),
+            ),
+        ],
+    )
+    date_of_birth = DateField(
+        _l("Date of birth (optional)"),
+        validators=[Optional()],
+        format="%Y-%m-%d",
+    )
+    preferred_language = SelectField(_l("Preferred language"))
+    kind = SelectField(_l("This person is"))
+    cares_for_name = StringField(
+        _l("Who they care for (if a carer)"), validators=[Optional(), _at_most(200)]
+    )
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.preferred_language.choices = list(LOCALES.items())
+        self.kind.choices = [(kind.value, label) for kind, label in KIND_LABELS.items()]
+
+
+class NewPersonForm(PersonForm):
+    lead = SelectField(_l("Lead professional"), coerce=int)
+    lead_team_role = StringField(
+        _l("Lead professional's role in the team"), validators=[_required(), _at_most(120)]
+    )
+    my_team_role = StringField(
+        _l("Your role in the team (if you are not the lead)"),
+        validators=[Optional(), _at_most(120)],
+    )
+
+
+class AddMemberForm(FlaskForm):
+    user = SelectField(_l("Practitioner"), coerce=int)
+    team_role = StringField(_l("Role in the team"), validators=[_required(), _at_most(120)])
+    submit = SubmitField(_l("Add to team"))
+
+
+class UserForm(FlaskForm):
+    username = StringField(
+        _l("Username"),
+        validators=[
+            _required(),
+            _at_most(64),
+            Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Use letters, numbers and . _ - only.")),
+        ],
+    )
+    display_name = StringField(_l("Name shown to others"), validators=[_required(), _at_most(120)])
+    role = SelectField(_l("Role"))
+    agency = SelectField(_l("Agency"))
+    password = PasswordField(_l("Password"), validators=_password_rules())
+    confirm = PasswordField(
+        _l("Password again"),
+        validators=[EqualTo("password", message=_l("The two passwords do not match."))],
+    )
+    submit = SubmitField(_l("Create account"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choices = [(role.value, label) for role, label in ROLE_LABELS.items()]
+        self.agency.choices = [(agency.value, label) for agency, label in AGENCY_LABELS.items()]
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=_password_rules())
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[EqualTo("password", message=_l("The two passwords do not match."))],
+    )
+    submit = SubmitField(_l("Set password"))
