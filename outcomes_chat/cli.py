@@ -10,7 +10,7 @@ from typing import NoReturn
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup, FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from . import migrate
 from .database import get_db
@@ -132,6 +132,7 @@ DEMO_TEAM = [
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Seed a demo team and two persons, once; prints how to log in."""
     if current_app.config.get("PRODUCTION"):
@@ -186,6 +187,7 @@ def _write_demo_logins(path: Path, password: str) -> None:
 
 
 @click.command("serve")
+@with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve_command(host: str, port: int) -> None:

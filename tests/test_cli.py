@@ -1,0 +1,102 @@
+"""The command line: accounts, demo data and migrations, with their exit codes."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from outcomes_chat.outcomes import accounts
+from outcomes_chat.outcomes.models import Person, User
+
+
+def _create(runner, username="amir", password="a long password", *extra):
+    return runner.invoke(
+        args=[
+            "users",
+            "create",
+            username,
+            "--name",
+            "Amir Khan",
+            "--agency",
+            "health",
+            "--password-stdin",
+            *extra,
+        ],
+        input=password + "\n",
+    )
+
+
+def test_users_create_makes_an_account(runner, db):
+    result = _create(runner, "amir", "a long password", "--role", "lead_professional")
+    assert result.exit_code == 0, result.output
+    user = accounts.find_user(db, "amir")
+    assert user.role.value == "lead_professional"
+    assert accounts.verify_password(user, "a long password")
+
+
+def test_users_create_refuses_a_duplicate_with_exit_2(runner, db):
+    _create(runner)
+    result = _create(runner)
+    assert result.exit_code == 2
+    assert "already an account" in result.output
+    assert db.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_users_create_refuses_a_short_password(runner, db):
+    result = _create(runner, "amir", "short")
+    assert result.exit_code == 2
+    assert "between 10 and 256 characters" in result.output
+    assert db.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_users_create_refuses_a_bad_role(runner):
+    result = _create(runner, "amir", "a long password", "--role", "king")
+    assert result.exit_code == 2
+
+
+def test_set_password_changes_it(runner, db):
+    _create(runner)
+    result = runner.invoke(
+        args=["users", "set-password", "amir", "--password-stdin"], input="another password\n"
+    )
+    assert result.exit_code == 0
+    db.expire_all()
+    assert accounts.verify_password(accounts.find_user(db, "amir"), "another password")
+
+
+@pytest.mark.parametrize("command", [["set-password", "--password-stdin"], ["deactivate"]])
+def test_unknown_user_exits_2_with_a_sentence(runner, command):
+    result = runner.invoke(args=["users", command[0], "ghost", *command[1:]], input="x" * 12)
+    assert result.exit_code == 2
+    assert "There is no account called 'ghost'" in result.output
+
+
+def test_deactivate_stops_login(runner, db):
+    _create(runner)
+    assert runner.invoke(args=["users", "deactivate", "amir"]).exit_code == 0
+    db.expire_all()
+    assert not accounts.find_user(db, "amir").active
+
+
+def test_demo_seeds_once_and_writes_logins(runner, db, app):
+    from pathlib import Path
+
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(args=["demo"])
+    assert "already there" in second.output
+    assert db.scalar(select(func.count()).select_from(Person)) == 2
+    logins = (Path(app.instance_path) / "demo-logins.txt").read_text()
+    password = logins.rsplit("password: ", 1)[1].strip()
+    assert accounts.verify_password(accounts.find_user(db, "morag"), password)
+
+
+def test_demo_is_refused_in_production(runner, app, db):
+    app.config["PRODUCTION"] = True
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 2
+    assert db.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_db_upgrade_is_idempotent(runner):
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
