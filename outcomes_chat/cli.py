@@ -200,6 +200,8 @@ def serve_command(host: str, port: int) -> None:
     if logins.exists():
         click.echo(logins.read_text())
     click.echo("Press Ctrl+C to stop.\n")
+    # Flask refuses app.run() under its CLI; this command is the deliberate exception.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
 
 

@@ -100,3 +100,27 @@ def test_demo_is_refused_in_production(runner, app, db):
 
 def test_db_upgrade_is_idempotent(runner):
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+
+
+@pytest.mark.parametrize("command", [["outcomes-chat"], ["flask", "--app", "wsgi"]])
+def test_commands_work_from_both_entry_points(command, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    bin_dir = Path(sys.executable).parent
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}",
+        "SECRET_KEY": "cli-test",
+    }
+    root = Path(__file__).resolve().parent.parent
+    run = [str(bin_dir / command[0]), *command[1:]]
+    upgrade = subprocess.run([*run, "db", "upgrade"], cwd=root, env=env, capture_output=True)
+    assert upgrade.returncode == 0, upgrade.stderr
+    result = subprocess.run(
+        [*run, "users", "deactivate", "ghost"], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "There is no account called 'ghost'" in result.stderr
