@@ -29,6 +29,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.config["PERMANENT_SESSION_LIFETIME"] = app.config.get("SESSION_MAX_AGE")
 
+    # Socket handlers must be declared before socketio.init_app binds them to a server.
+    from .web import chat_events  # noqa: F401
+
     database.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
@@ -38,10 +41,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
         cors_allowed_origins=app.config.get("SOCKETIO_ALLOWED_ORIGINS"),
         async_mode="threading",
+        max_http_buffer_size=64 * 1024,
     )
 
     from . import cli
-    from .web import admin, auth, errors, persons, security
+    from .web import admin, auth, chat, errors, persons, security
 
     cli.init_app(app)
 
@@ -51,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(persons.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(chat.bp)
     return app
 
 

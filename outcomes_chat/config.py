@@ -76,4 +76,9 @@ DEFAULTS: dict[str, object] = {
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
     "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
     "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
+    "HANDOVER_IDLE_SECONDS": 600,
+    "HANDOVER_WARNING_SECONDS": 60,
+    "CHAT_LINK_DAYS": 7,
+    # Socket.IO origins: None means same origin as the page, never "*".
+    "SOCKETIO_ALLOWED_ORIGINS": None,
 }

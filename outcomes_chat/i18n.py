@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from flask import request, session
@@ -52,3 +53,19 @@ def _walk(node: Any, keys: set[str], key: str | None) -> Iterator[tuple[int, str
             yield from _walk(item, keys, key)
     elif isinstance(node, yaml.ScalarNode) and key in keys and node.value.strip():
         yield node.start_mark.line + 1, "gettext", node.value, []
+
+
+def prompt_translator(translations_dir: Path) -> Callable[[str, str], str]:
+    """A (language, English text) -> text function over the compiled catalogues."""
+    from babel.support import NullTranslations, Translations
+
+    cache: dict[str, NullTranslations] = {}
+
+    def translate(lang: str, message: str) -> str:
+        if lang == DEFAULT_LOCALE or not message:
+            return message
+        if lang not in cache:
+            cache[lang] = Translations.load(str(translations_dir), [lang])
+        return cache[lang].gettext(message)
+
+    return translate

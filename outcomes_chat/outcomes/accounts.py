@@ -155,3 +155,24 @@ def end_all_sessions(session: Session, user: User, now: datetime | None = None) 
         select(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
     ):
         login.ended_at = now or utcnow()
+
+
+def start_handover(login: LoginSession, assessment_id: int, pin: str | None) -> None:
+    """Lock this login to one conversation until the practitioner unlocks it."""
+    login.handover_assessment_id = assessment_id
+    login.handover_pin_hash = _hasher.hash(pin) if pin else None
+
+
+def end_handover(login: LoginSession, secret: str) -> bool:
+    """Unlock with the practitioner's password or the PIN they set; False if neither matches."""
+    pin_ok = False
+    if login.handover_pin_hash:
+        try:
+            pin_ok = _hasher.verify(login.handover_pin_hash, secret)
+        except (VerificationError, InvalidHashError):
+            pin_ok = False
+    if not (pin_ok or verify_password(login.user, secret)):
+        return False
+    login.handover_assessment_id = None
+    login.handover_pin_hash = None
+    return True

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     DateTime,
@@ -15,6 +17,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -130,6 +133,11 @@ class LoginSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Hand-over mode: this login is locked to one conversation until the practitioner unlocks.
+    handover_assessment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessments.id", ondelete="SET NULL")
+    )
+    handover_pin_hash: Mapped[str | None] = mapped_column(String(255))
 
     user: Mapped[User] = relationship()
 
@@ -214,3 +222,136 @@ class AuditEvent(Base):
     object_id: Mapped[str | None] = mapped_column(String(64))
 
     actor: Mapped[User | None] = relationship()
+
+
+class AssessmentStatus(enum.StrEnum):
+    IN_PROGRESS = "in_progress"
+    PAUSED = "paused"
+    FINISHED = "finished"
+
+
+class ConsentPurpose(enum.StrEnum):
+    RECORD = "record"
+    SHARE_TEAM = "share_team"
+    EXPORT = "export"
+
+
+class Assessment(Base):
+    """One conversation with a person, and the engine state it has reached."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    framework: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(16))
+    status: Mapped[AssessmentStatus] = mapped_column(_enum(AssessmentStatus))
+    # The engine's state after the last stored turn: small JSON, rebuilt by replaying turns.
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    phase: Mapped[str] = mapped_column(String(40), default="")
+    safety_flag: Mapped[bool] = mapped_column(Boolean, default=False)
+    safety_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    review_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessments.id", ondelete="SET NULL")
+    )
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    person: Mapped[Person] = relationship()
+    started_by: Mapped[User | None] = relationship()
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", order_by="Consent.id"
+    )
+    outcomes: Mapped[list[RecordedOutcome]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", order_by="RecordedOutcome.id"
+    )
+
+
+class Consent(Base):
+    """Consent for one purpose, with who took it and when."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[ConsentPurpose] = mapped_column(_enum(ConsentPurpose))
+    given: Mapped[bool] = mapped_column(Boolean)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="consents")
+    recorded_by: Mapped[User | None] = relationship()
+
+
+class ConversationTurn(Base):
+    """One stored step: what the person sent and what the assistant answered."""
+
+    __tablename__ = "conversation_turns"
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "seq", name="uq_conversation_turns_seq"),
+        UniqueConstraint("assessment_id", "client_id", name="uq_conversation_turns_client_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    said_text: Mapped[str | None] = mapped_column(Text)
+    said_button: Mapped[str | None] = mapped_column(String(64))
+    # The label the pressed button showed, so a replayed transcript reads as it did.
+    said_label: Mapped[str | None] = mapped_column(String(200))
+    # The engine's own turn counter after this step; refused inputs leave it unchanged.
+    engine_turn: Mapped[int] = mapped_column(Integer)
+    reply: Mapped[dict[str, Any]] = mapped_column(JSON)
+    by: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RecordedOutcome(Base):
+    """An outcome as the conversation recorded it, the person's words verbatim."""
+
+    __tablename__ = "recorded_outcomes"
+    __table_args__ = (UniqueConstraint("assessment_id", "key", name="uq_recorded_outcomes_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(40))
+    domains: Mapped[list[str]] = mapped_column(JSON)
+    words: Mapped[str] = mapped_column(Text)
+    # The engine's turn number the words came from (ConversationTurn.engine_turn).
+    source_turn: Mapped[int | None] = mapped_column(Integer)
+    rating: Mapped[str | None] = mapped_column(String(20))
+    helps: Mapped[str | None] = mapped_column(Text)
+    barriers: Mapped[str | None] = mapped_column(Text)
+    who_could_help: Mapped[str | None] = mapped_column(Text)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="outcomes")
+
+
+class ChatLink(Base):
+    """A single-use, expiring, revocable link for a person to continue at home."""
+
+    __tablename__ = "chat_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    # Only a hash is stored: a copy of the database does not hand out working links.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Set when the link is opened: the browser that opened it holds this, nobody else can.
+    browser_key_hash: Mapped[str | None] = mapped_column(String(64))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    assessment: Mapped[Assessment] = relationship()
+    created_by: Mapped[User | None] = relationship()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -38,6 +38,7 @@ def load_user(user_id: str) -> User | None:
     db.commit()
     if login is None or str(login.user_id) != user_id:
         return None
+    g.login_session = login
     return login.user
 
 

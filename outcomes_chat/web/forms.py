@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+from wtforms import (
+    BooleanField,
+    DateField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from ..i18n import LOCALES
 from ..outcomes.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from ..outcomes.models import Agency, PersonKind, Role
+from ..outcomes.models import Agency, AssessmentStatus, PersonKind, Role
 
 AGENCY_LABELS = {
     Agency.HEALTH: _l("Health"),
@@ -26,6 +40,12 @@ ROLE_LABELS = {
 KIND_LABELS = {
     PersonKind.CARER: _l("Carer"),
     PersonKind.SERVICE_USER: _l("Person who uses services"),
+}
+
+STATUS_LABELS = {
+    AssessmentStatus.IN_PROGRESS: _l("In progress"),
+    AssessmentStatus.PAUSED: _l("Paused"),
+    AssessmentStatus.FINISHED: _l("Finished"),
 }
 
 
@@ -149,3 +169,47 @@ class PasswordForm(FlaskForm):
         validators=[EqualTo("password", message=_l("The two passwords do not match."))],
     )
     submit = SubmitField(_l("Set password"))
+
+
+FRAMEWORK_LABELS = {
+    "carer": _l("Carer: a conversation with an unpaid carer"),
+    "adult": _l("Adult: a conversation with an adult who uses services"),
+}
+
+
+class StartConversationForm(FlaskForm):
+    framework = SelectField(_l("Kind of conversation"))
+    language = SelectField(_l("Language"))
+    consent_record = BooleanField(_l("They agree that what they say is saved"))
+    consent_share = BooleanField(_l("They agree that it is shared with the team around them"))
+    consent_export = BooleanField(_l("They agree that it is copied to their case file"))
+    submit = SubmitField(_l("Start the conversation"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.framework.choices = list(FRAMEWORK_LABELS.items())
+        self.language.choices = list(LOCALES.items())
+
+    def validate_consent_record(self, field: BooleanField) -> None:
+        if not field.data:
+            raise ValidationError(
+                _l("A conversation can only be saved when the person agrees to it being saved.")
+            )
+
+
+class HandoverForm(FlaskForm):
+    pin = PasswordField(
+        _l("A PIN to unlock (optional; otherwise use your password)"),
+        validators=[
+            Optional(),
+            Regexp(r"^\d{4,8}$", message=_l("Use 4 to 8 digits.")),
+        ],
+    )
+    submit = SubmitField(_l("Hand over the tablet"))
+
+
+class UnlockForm(FlaskForm):
+    secret = PasswordField(
+        _l("Your password or PIN"), validators=[_required(), _at_most(MAX_PASSWORD_LENGTH)]
+    )
+    submit = SubmitField(_l("Unlock"))

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,10 +15,19 @@ from werkzeug.wrappers import Response
 from ..database import get_db
 from ..outcomes import persons as person_service
 from ..outcomes.audit import audit_for_person, record_audit
+from ..outcomes.conversations import assessments_for_person, flagged_person_ids
 from ..outcomes.errors import RuleError
 from ..outcomes.models import Person, PersonKind, Role, TeamMember, User
 from .access import admin_required, person_or_404
-from .forms import AGENCY_LABELS, KIND_LABELS, AddMemberForm, ConfirmForm, NewPersonForm, PersonForm
+from .forms import (
+    AGENCY_LABELS,
+    KIND_LABELS,
+    STATUS_LABELS,
+    AddMemberForm,
+    ConfirmForm,
+    NewPersonForm,
+    PersonForm,
+)
 from .messages import rule_message
 
 bp = Blueprint("persons", __name__)
@@ -25,15 +35,24 @@ bp = Blueprint("persons", __name__)
 
 @bp.app_context_processor
 def _labels() -> dict[str, object]:
-    return {"agency_labels": AGENCY_LABELS, "kind_labels": KIND_LABELS}
+    return {
+        "agency_labels": AGENCY_LABELS,
+        "kind_labels": KIND_LABELS,
+        "status_labels": STATUS_LABELS,
+        "framework_labels": {"carer": _l("Carer"), "adult": _l("Adult")},
+    }
 
 
 @bp.get("/")
 @login_required
 def dashboard() -> str:
     """The persons whose team I am in."""
-    people = person_service.visible_persons(get_db(), current_user)
-    return render_template("dashboard.html", people=people)
+    db = get_db()
+    people = person_service.visible_persons(db, current_user)
+    flagged = flagged_person_ids(db, [person.id for person in people])
+    # A safety concern puts the person at the top of the list.
+    people = sorted(people, key=lambda person: person.id not in flagged)
+    return render_template("dashboard.html", people=people, flagged=flagged)
 
 
 @bp.get("/persons/<int:person_id>")
@@ -42,9 +61,13 @@ def person(person_id: int) -> str:
     """A person's details and the whole team around them."""
     person = person_or_404(person_id)
     db = get_db()
+    in_team = any(member.user_id == current_user.id for member in person.team)
+    conversations = assessments_for_person(db, person) if in_team else []
     record_audit(db, current_user, "view", "person", person.id, person.id)
     db.commit()
-    return render_template("person.html", person=person, confirm=ConfirmForm())
+    return render_template(
+        "person.html", person=person, in_team=in_team, conversations=conversations
+    )
 
 
 def _details(form: PersonForm) -> person_service.PersonDetails:

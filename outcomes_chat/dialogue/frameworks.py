@@ -1,0 +1,68 @@
+"""Outcome frameworks: the domains a service files outcomes under, loaded from prompts/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from outcomes_chat.dialogue.content import ContentError, load_document
+
+
+@dataclass(frozen=True)
+class Domain:
+    """One outcome domain, e.g. finance ("Money")."""
+
+    id: str
+    group: str
+    label: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Framework:
+    """A named, ordered set of domains."""
+
+    id: str
+    label: str
+    domains: tuple[Domain, ...]
+
+    @property
+    def domain_ids(self) -> tuple[str, ...]:
+        """The domain ids in framework order."""
+        return tuple(domain.id for domain in self.domains)
+
+    def domain(self, domain_id: str) -> Domain:
+        """The domain with this id (KeyError when the framework has none)."""
+        for domain in self.domains:
+            if domain.id == domain_id:
+                return domain
+        raise KeyError(domain_id)
+
+
+def load_framework(prompts_dir: Path, framework_id: str) -> Framework:
+    """Load prompts/frameworks/<framework_id>.yaml (cached per directory and id)."""
+    return _load_framework(Path(prompts_dir).resolve(), framework_id)
+
+
+@lru_cache(maxsize=16)
+def _load_framework(prompts_dir: Path, framework_id: str) -> Framework:
+    path = prompts_dir / "frameworks" / f"{framework_id}.yaml"
+    if not path.is_file():
+        raise ContentError(f"There is no framework called '{framework_id}' ({path} is missing).")
+    data = load_document(path, "framework")
+    if data["id"] != framework_id:
+        raise ContentError(
+            f"prompts/frameworks/{framework_id}.yaml: its id is '{data['id']}', "
+            f"but the file name says '{framework_id}'."
+        )
+    domains = tuple(Domain(**entry) for entry in data["domains"])
+    _refuse_repeated_ids(path, [domain.id for domain in domains])
+    return Framework(id=data["id"], label=data["label"], domains=domains)
+
+
+def _refuse_repeated_ids(path: Path, ids: list[str]) -> None:
+    """A domain id must be unique: outcomes are filed by it."""
+    repeated = sorted({domain_id for domain_id in ids if ids.count(domain_id) > 1})
+    if repeated:
+        raise ContentError(f"{path.name}: the domain id '{repeated[0]}' is used more than once.")

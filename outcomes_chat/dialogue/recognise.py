@@ -1,0 +1,622 @@
+"""Recognition: which domains an utterance speaks to, control words, safety cues, negation.
+
+Everything is data in prompts/lexicon/<lang>/: per-framework domain cues, shared negation
+patterns, control words and safety cues. Matching works on normalised word tokens
+(text.words): a cue matches where its words appear in order, with at most one extra word
+between two of them, inside one sentence. rapidfuzz does the fuzzy part: it forgives small
+spelling slips in longer words (one cached lookup per unseen word) and in short control replies.
+
+Whole-utterance fuzzy scoring of every cue (partial_ratio over thousands of cues) costs
+milliseconds per utterance and lets three-letter cues match inside any word, so we do not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from outcomes_chat.dialogue.content import ContentError, load_document
+from outcomes_chat.dialogue.frameworks import load_framework
+from outcomes_chat.dialogue.text import FILLERS, sentence_spans, split_clauses, words
+from outcomes_chat.dialogue.text import split_sentences as split_sentences
+
+CONTROL_INTENTS = ("skip", "back", "pause", "repeat", "help", "why", "stop", "yes", "no", "not_sure")
+SAFETY_CATEGORIES = (
+    "self_harm",
+    "harm_to_others",
+    "harm_from_others",
+    "abuse",
+    "neglect",
+    "crisis",
+    "cant_cope",
+)
+
+# A domain is recognised at this score (0..100). Every cue on its own clears it; hints need
+# company (three hints, or a hint backing a cue that was itself weakened by slips or gaps).
+DOMAIN_THRESHOLD = 50.0
+# Weight of one cue by its number of counted words: longer cues are more specific.
+_CUE_WEIGHTS = (0.60, 0.72, 0.82)
+_HINT_WEIGHT = 0.25
+# Each extra word standing between two words of a cue weakens the match a little.
+_GAP_FACTOR = 0.93
+# At most this many extra words between two consecutive words of a phrase.
+_MAX_GAP = 1
+# A negation reaches a cue this many counted words away, within its clause.
+_NEGATION_REACH = 4
+# Words of at least this length may be corrected to a cue word at this rapidfuzz ratio:
+# one slip in a long word passes, while "lovely" stays apart from "lonely" (83).
+_FUZZY_MIN_LEN = 5
+_FUZZY_CUTOFF = 86.0
+_FUZZY_CACHE_SIZE = 50_000
+# Control words: the whole reply, at most this many words once courtesy is removed.
+_CONTROL_MAX_WORDS = 8
+_CONTROL_CUTOFF = 86.0
+# Longer input is cut before analysis: a chat answer is far shorter, and this bounds the time.
+_MAX_CHARS = 10_000
+
+_CUE, _HINT, _NEG_BEFORE, _NEG_AFTER, _NEG_EITHER = range(5)
+_NEGATION_KINDS = {"before": _NEG_BEFORE, "after": _NEG_AFTER, "either": _NEG_EITHER}
+_SAFETY, _IDIOM = range(2)
+
+
+@dataclass(frozen=True)
+class DomainScore:
+    """A domain an utterance speaks to, with how strongly (0..100)."""
+
+    id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class SafetyHit:
+    """A cue of risk found in an utterance."""
+
+    category: str
+    cue: str
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    """One cue, hint, negation pattern, safety cue or idiom, as words to match."""
+
+    kind: int
+    label: str  # domain id, safety category, or "" for negations and idioms
+    words: tuple[str, ...]
+    text: str  # as written in the lexicon, for SafetyHit.cue
+    order: int  # position of its domain or category, for deterministic ties
+
+
+@dataclass(frozen=True)
+class _Match:
+    """Where a phrase matched in a token stream (end inclusive)."""
+
+    phrase: _Phrase
+    start: int
+    end: int
+    gaps: int
+    fuzz: float
+
+
+@dataclass
+class _Stream:
+    """Tokens of an utterance with, for each, its sentence, clause and fuzzy-match factor."""
+
+    tokens: list[str] = field(default_factory=list)
+    sentence: list[int] = field(default_factory=list)
+    clause: list[int] = field(default_factory=list)
+    fuzz: list[float] = field(default_factory=list)
+
+
+@dataclass
+class _Analysis:
+    """Everything the public methods need about one utterance, computed once."""
+
+    spans: list[tuple[int, int]]
+    full: _Stream
+    content: _Stream
+    domain_matches: list[_Match]  # surviving cue/hint matches (not negated, not covered)
+    negated: bool
+    scores: dict[str, float]
+
+
+class _PhraseIndex:
+    """Phrases by first word, longest first, for in-order matching with small gaps."""
+
+    def __init__(self, phrases: Iterable[_Phrase]) -> None:
+        by_first: dict[str, list[_Phrase]] = {}
+        for phrase in phrases:
+            by_first.setdefault(phrase.words[0], []).append(phrase)
+        for bucket in by_first.values():
+            bucket.sort(key=lambda p: (-len(p.words), p.order, p.text))
+        self._by_first = by_first
+
+    def find(self, stream: _Stream) -> list[_Match]:
+        """Every phrase occurrence in the stream, inside one sentence, in text order."""
+        tokens, sentence, factor = stream.tokens, stream.sentence, stream.fuzz
+        found: list[_Match] = []
+        for start, token in enumerate(tokens):
+            bucket = self._by_first.get(token)
+            if not bucket:
+                continue
+            for phrase in bucket:
+                matched = _match_from(phrase.words, tokens, sentence, start)
+                if matched is not None:
+                    end, gaps = matched
+                    weakest = min(factor[start : end + 1]) if end > start else factor[start]
+                    found.append(_Match(phrase, start, end, gaps, weakest))
+        return found
+
+
+def _match_from(
+    wanted: tuple[str, ...], tokens: list[str], sentence: list[int], start: int
+) -> tuple[int, int] | None:
+    """(end, gaps) when wanted[1:] follow tokens[start] in order within its sentence."""
+    position, gaps, limit = start, 0, len(tokens)
+    here = sentence[start]
+    for word in wanted[1:]:
+        for step in range(1, _MAX_GAP + 2):
+            candidate = position + step
+            if candidate >= limit or sentence[candidate] != here:
+                return None
+            if tokens[candidate] == word:
+                gaps += step - 1
+                position = candidate
+                break
+        else:
+            return None
+    return position, gaps
+
+
+class Recogniser:
+    """Reads an utterance against one framework's lexicon in one language."""
+
+    def __init__(
+        self,
+        framework: str,
+        lang: str,
+        domain_ids: Sequence[str],
+        domain_phrases: Sequence[_Phrase],
+        safety_phrases: Sequence[_Phrase],
+        control: dict[str, str],
+        control_raw: dict[str, str],
+        courtesy: Sequence[tuple[str, ...]],
+        answers: Iterable[str],
+    ) -> None:
+        self.framework = framework
+        self.lang = lang
+        self.domain_ids = tuple(domain_ids)
+        self._domain_index = _PhraseIndex(domain_phrases)
+        self._safety_index = _PhraseIndex(safety_phrases)
+        self._control = control
+        self._control_keys = sorted(control)
+        self._control_raw = control_raw
+        self._courtesy = sorted(courtesy, key=len, reverse=True)
+        self._answers = frozenset(answers)
+        self._answer_keys = sorted(self._answers)
+        vocabulary: set[str] = set(FILLERS)
+        for phrase in (*domain_phrases, *safety_phrases):
+            vocabulary.update(phrase.words)
+        for key in (*control, *self._answers):
+            vocabulary.update(key.split())
+        for words_ in courtesy:
+            vocabulary.update(words_)
+        self._known = frozenset(vocabulary)
+        self._fuzzy_targets = sorted(w for w in vocabulary if len(w) >= 4 and w.isalpha())
+        self._corrections: dict[str, tuple[str, float]] = {}
+        self._last: tuple[str, _Analysis] | None = None
+
+    @classmethod
+    def load(cls, prompts_dir: Path, framework: str, lang: str) -> Recogniser:
+        """The recogniser for one framework and language, built once and then shared."""
+        return _load(Path(prompts_dir).resolve(), framework, lang)
+
+    # -- public reading ---------------------------------------------------------------------
+
+    def domains(self, text: str) -> list[DomainScore]:
+        """Domains the text speaks to, best first; [] when none; negated mentions excluded."""
+        scores = self._analyse(text).scores
+        order = {domain_id: index for index, domain_id in enumerate(self.domain_ids)}
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], order[item[0]]))
+        return [DomainScore(domain_id, score) for domain_id, score in ranked]
+
+    def domain_sentences(self, text: str) -> dict[str, list[str]]:
+        """For each recognised domain, the verbatim sentences that speak to it, in text order."""
+        analysis = self._analyse(text)
+        by_cue: dict[str, set[int]] = {domain_id: set() for domain_id in analysis.scores}
+        by_hint: dict[str, set[int]] = {domain_id: set() for domain_id in analysis.scores}
+        for match in analysis.domain_matches:
+            if match.phrase.label in by_cue:
+                chosen = by_cue if match.phrase.kind == _CUE else by_hint
+                chosen[match.phrase.label].add(analysis.content.sentence[match.start])
+        result: dict[str, list[str]] = {}
+        for score in self.domains(text):
+            # A sentence with only a weak hint is not that domain's words, unless hints are
+            # all the domain was recognised by.
+            indexes = by_cue[score.id] or by_hint[score.id]
+            result[score.id] = [text[slice(*analysis.spans[index])] for index in sorted(indexes)]
+        return result
+
+    def control(self, text: str) -> str | None:
+        """One of skip, back, pause, repeat, help, why, stop, yes, no, not_sure, or None."""
+        try:
+            raw = text.strip()
+            if raw in self._control_raw:
+                return self._control_raw[raw]
+            key = self._short_reply(text)
+            if not key:
+                return None
+            intent = self._control.get(key)
+            if intent is not None or len(key) < 3:
+                return intent
+            best = process.extractOne(
+                key,
+                self._control_keys,
+                scorer=fuzz.ratio,
+                processor=None,
+                score_cutoff=_CONTROL_CUTOFF,
+            )
+            return self._control[best[0]] if best else None
+        except (TypeError, AttributeError):
+            return None
+
+    def safety(self, text: str) -> SafetyHit | None:
+        """The first cue of risk in the text (idioms like "my feet are killing me" excluded)."""
+        full = self._analyse(text).full
+        matches = self._safety_index.find(full)
+        idioms = [m for m in matches if m.phrase.kind == _IDIOM]
+        hits = [
+            m
+            for m in matches
+            if m.phrase.kind == _SAFETY
+            and not any(i.start <= m.end and m.start <= i.end for i in idioms)
+        ]
+        if not hits:
+            return None
+        first = min(hits, key=lambda m: (m.start, -(m.end - m.start), m.phrase.order))
+        return SafetyHit(first.phrase.label, first.phrase.text)
+
+    def is_negated(self, text: str) -> bool:
+        """True when the text says the topic is not a concern ("No, money's fine")."""
+        return self._analyse(text).negated
+
+    # -- analysis ---------------------------------------------------------------------------
+
+    def _analyse(self, text: str) -> _Analysis:
+        """Tokenise and match once per utterance: the engine asks several questions of it."""
+        if not isinstance(text, str):
+            text = ""
+        last = self._last
+        if last is not None and last[0] == text:
+            return last[1]
+        analysis = self._compute(text[:_MAX_CHARS])
+        self._last = (text, analysis)
+        return analysis
+
+    def _compute(self, text: str) -> _Analysis:
+        spans = sentence_spans(text)
+        full, content = _Stream(), _Stream()
+        for sentence_index, (start, end) in enumerate(spans):
+            for clause_index, clause in enumerate(split_clauses(text[start:end])):
+                for token in words(clause):
+                    canonical, factor = self._correct(token)
+                    for stream in (full, content) if canonical not in FILLERS else (full,):
+                        stream.tokens.append(canonical)
+                        stream.sentence.append(sentence_index)
+                        stream.clause.append(clause_index)
+                        stream.fuzz.append(factor)
+        matches = self._domain_index.find(content)
+        negations = [m for m in matches if m.phrase.kind >= _NEG_BEFORE]
+        mentions = _uncovered([m for m in matches if m.phrase.kind <= _HINT])
+        kept = [m for m in mentions if not _negated_by(m, negations, content)]
+        negated = len(kept) < len(mentions) or (bool(negations) and not kept)
+        if not negated and len(full.tokens) <= _CONTROL_MAX_WORDS:
+            negated = self._is_dismissal(full.tokens)
+        return _Analysis(spans, full, content, kept, negated, _score(kept))
+
+    def _correct(self, token: str) -> tuple[str, float]:
+        """A cue word for a slightly misspelt token ('exausted'), with its ratio as a factor."""
+        if token in self._known or len(token) < _FUZZY_MIN_LEN:
+            return token, 1.0
+        cached = self._corrections.get(token)
+        if cached is not None:
+            return cached
+        result = (token, 1.0)
+        if token.isascii() and token.isalpha():
+            best = process.extractOne(
+                token,
+                self._fuzzy_targets,
+                scorer=fuzz.ratio,
+                processor=None,
+                score_cutoff=_FUZZY_CUTOFF,
+            )
+            if best is not None:
+                result = (best[0], best[1] / 100.0)
+        if len(self._corrections) >= _FUZZY_CACHE_SIZE:
+            self._corrections.clear()
+        self._corrections[token] = result
+        return result
+
+    def _short_reply(self, text: str) -> str:
+        """The reply as one normalised string without courtesy words, or '' if not short."""
+        tokens = self._analyse(text).full.tokens
+        if len(tokens) > _CONTROL_MAX_WORDS + 4:
+            return ""
+        tokens = self._strip_courtesy(tokens)
+        # "no no no" and "yes yes" are the same reply.
+        tokens = [t for i, t in enumerate(tokens) if i == 0 or t != tokens[i - 1]]
+        if len(tokens) > _CONTROL_MAX_WORDS:
+            return ""
+        return " ".join(tokens)
+
+    def _strip_courtesy(self, tokens: list[str]) -> list[str]:
+        """Remove courtesy words at either end ("can we skip please" -> "skip")."""
+        changed = True
+        while changed and tokens:
+            changed = False
+            for words_ in self._courtesy:
+                size = len(words_)
+                if len(tokens) > size and tuple(tokens[:size]) == words_:
+                    tokens, changed = tokens[size:], True
+                elif len(tokens) > size and tuple(tokens[-size:]) == words_:
+                    tokens, changed = tokens[:-size], True
+        return tokens
+
+    def _is_dismissal(self, tokens: list[str]) -> bool:
+        """A whole reply like "nothing really" or "all good thanks"."""
+        key = " ".join(self._strip_courtesy(list(tokens)))
+        if not key:
+            return False
+        if key in self._answers:
+            return True
+        if len(key) < 4:
+            return False
+        best = process.extractOne(
+            key, self._answer_keys, scorer=fuzz.ratio, processor=None, score_cutoff=90.0
+        )
+        return best is not None
+
+
+def _uncovered(matches: list[_Match]) -> list[_Match]:
+    """Drop a mention inside a longer cue ("health" inside "his health" is about him)."""
+    cues = [m for m in matches if m.phrase.kind == _CUE]
+    return [
+        m
+        for m in matches
+        if not any(
+            len(c.phrase.words) > len(m.phrase.words) and c.start <= m.start and m.end <= c.end
+            for c in cues
+        )
+    ]
+
+
+def _negated_by(mention: _Match, negations: list[_Match], content: _Stream) -> bool:
+    """True when a negation in reach dismisses this mention ("money's fine")."""
+    clause = content.clause
+    sentence = content.sentence
+    for negation in negations:
+        if sentence[negation.start] != sentence[mention.start]:
+            continue
+        if negation.start <= mention.end and mention.start <= negation.end:
+            return True
+        if clause[negation.start] != clause[mention.start]:
+            continue
+        kind = negation.phrase.kind
+        if kind != _NEG_AFTER and negation.end < mention.start:
+            if mention.start - negation.end - 1 <= _NEGATION_REACH:
+                return True
+        if kind != _NEG_BEFORE and mention.end < negation.start:
+            if negation.start - mention.end - 1 <= _NEGATION_REACH:
+                return True
+    return False
+
+
+def _score(matches: list[_Match]) -> dict[str, float]:
+    """Noisy-or of match weights per domain, as 0..100, kept when over the threshold."""
+    missing: dict[str, float] = {}
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    for match in matches:
+        phrase = match.phrase
+        key = (phrase.label, phrase.words)
+        if key in seen:  # a repeated cue says no more than once
+            continue
+        seen.add(key)
+        if phrase.kind == _CUE:
+            weight = _CUE_WEIGHTS[min(len(phrase.words), len(_CUE_WEIGHTS)) - 1]
+        else:
+            weight = _HINT_WEIGHT
+        weight *= match.fuzz * _GAP_FACTOR**match.gaps
+        missing[phrase.label] = missing.get(phrase.label, 1.0) * (1.0 - weight)
+    scores = {label: round(100.0 * (1.0 - rest), 1) for label, rest in missing.items()}
+    return {label: score for label, score in scores.items() if score >= DOMAIN_THRESHOLD}
+
+
+# -- loading -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=32)
+def _load(prompts_dir: Path, framework: str, lang: str) -> Recogniser:
+    """Read, validate and index the lexicons once per (prompts dir, framework, language)."""
+    folder = prompts_dir / "lexicon" / lang
+    domain_ids = load_framework(prompts_dir, framework).domain_ids
+    lexicon_path = folder / f"{framework}.yaml"
+    lexicon = _document(prompts_dir, lexicon_path, "lexicon")
+    _check_header(prompts_dir, lexicon_path, lexicon, lang, framework)
+    domain_phrases = list(_domain_phrases(prompts_dir, lexicon_path, lexicon, domain_ids))
+
+    negation_path = folder / "negation.yaml"
+    negation = _document(prompts_dir, negation_path, "negation")
+    _check_header(prompts_dir, negation_path, negation, lang)
+    for group in negation["patterns"]:
+        kind = _NEGATION_KINDS[group["id"]]
+        for text in group["phrases"]:
+            tokens = _content_words(text)
+            _require_words(prompts_dir, negation_path, "pattern", group["id"], text, tokens)
+            domain_phrases.append(_Phrase(kind, "", tokens, text, len(domain_ids)))
+    answers = {" ".join(words(text)) for text in negation.get("answers", [])} - {""}
+
+    safety_path = folder / "safety.yaml"
+    safety = _document(prompts_dir, safety_path, "safety")
+    _check_header(prompts_dir, safety_path, safety, lang)
+    safety_phrases: list[_Phrase] = []
+    for group in safety["categories"]:
+        order = SAFETY_CATEGORIES.index(group["id"])
+        for text in group["cues"]:
+            tokens = tuple(words(text))
+            _require_words(prompts_dir, safety_path, "categorie", group["id"], text, tokens)
+            safety_phrases.append(_Phrase(_SAFETY, group["id"], tokens, text, order))
+    for text in safety.get("idioms", []):
+        tokens = tuple(words(text))
+        _require_words(prompts_dir, safety_path, "idiom", text, text, tokens)
+        safety_phrases.append(_Phrase(_IDIOM, "", tokens, text, len(SAFETY_CATEGORIES)))
+
+    control_path = folder / "control.yaml"
+    control_doc = _document(prompts_dir, control_path, "control")
+    _check_header(prompts_dir, control_path, control_doc, lang)
+    control, control_raw = _control_phrases(prompts_dir, control_path, control_doc)
+    courtesy = [tuple(words(text)) for text in control_doc.get("courtesy", [])]
+
+    return Recogniser(
+        framework,
+        lang,
+        domain_ids,
+        domain_phrases,
+        safety_phrases,
+        control,
+        control_raw,
+        [c for c in courtesy if c],
+        answers,
+    )
+
+
+def _document(prompts_dir: Path, path: Path, schema_name: str) -> Any:
+    """Load one lexicon file through the validating loader, or say which file is missing."""
+    if not path.is_file():
+        raise ContentError(f"{_shown(prompts_dir, path)}: the file is missing.")
+    return load_document(path, schema_name)
+
+
+def _check_header(
+    prompts_dir: Path, path: Path, data: dict[str, Any], lang: str, framework: str | None = None
+) -> None:
+    """The language (and framework) a file declares must match where it sits."""
+    shown = _shown(prompts_dir, path)
+    if data["lang"] != lang:
+        raise ContentError(f"{shown}: it says lang '{data['lang']}' but sits in lexicon/{lang}/.")
+    if framework is not None and data["framework"] != framework:
+        raise ContentError(
+            f"{shown}: it says framework '{data['framework']}' but is named {framework}.yaml."
+        )
+
+
+def _domain_phrases(
+    prompts_dir: Path, path: Path, lexicon: dict[str, Any], domain_ids: Sequence[str]
+) -> Iterable[_Phrase]:
+    """Cue and hint phrases of a framework lexicon, each domain id checked against it."""
+    seen: set[str] = set()
+    for entry in lexicon["domains"]:
+        domain_id = entry["id"]
+        if domain_id not in domain_ids:
+            raise ContentError(
+                f"{_where(prompts_dir, path, 'domains', domain_id)}: '{domain_id}' is not a "
+                f"domain of the framework '{lexicon['framework']}' "
+                f"(its domains are: {', '.join(domain_ids)})."
+            )
+        if domain_id in seen:
+            raise ContentError(
+                f"{_where(prompts_dir, path, 'domains', domain_id)}: "
+                f"the domain '{domain_id}' is listed twice."
+            )
+        seen.add(domain_id)
+        order = domain_ids.index(domain_id)
+        for kind, key in ((_CUE, "cues"), (_HINT, "hints")):
+            for text in entry.get(key, []):
+                tokens = _content_words(text)
+                _require_words(prompts_dir, path, "domain", domain_id, text, tokens)
+                yield _Phrase(kind, domain_id, tokens, text, order)
+
+
+def _control_phrases(
+    prompts_dir: Path, path: Path, data: dict[str, Any]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Normalised control phrase -> intent, and raw phrase -> intent for emoji-only phrases."""
+    control: dict[str, str] = {}
+    control_raw: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    for entry in data["intents"]:
+        intent = entry["id"]
+        if intent in owner.values():
+            raise ContentError(
+                f"{_where(prompts_dir, path, 'intents', intent)}: "
+                f"the intent '{intent}' is listed twice."
+            )
+        for text in entry["phrases"]:
+            key = " ".join(words(text))
+            target = control if key else control_raw
+            key = key or text.strip()
+            if key in target and target[key] != intent:
+                raise ContentError(
+                    f"{_where(prompts_dir, path, 'intents', intent)}: the phrase '{text}' "
+                    f"also stands under '{target[key]}'; a phrase may have one intent only."
+                )
+            target[key] = intent
+            owner[key] = intent
+    return control, control_raw
+
+
+def _content_words(text: str) -> tuple[str, ...]:
+    """The words of a phrase that count: small filler words are ignored in domain matching."""
+    return tuple(word for word in words(text) if word not in FILLERS)
+
+
+def _require_words(
+    prompts_dir: Path, path: Path, kind: str, entry: str, text: str, tokens: Sequence[str]
+) -> None:
+    """A phrase made only of punctuation or filler words would match nothing, or everything."""
+    if not tokens:
+        raise ContentError(
+            f"{_where(prompts_dir, path, kind + 's', entry)}: the phrase '{text}' has no "
+            "words that count (only punctuation or small words like 'the', 'my')."
+        )
+
+
+def _shown(prompts_dir: Path, path: Path) -> str:
+    """Name the file as a content author knows it, e.g. prompts/lexicon/en/carer.yaml."""
+    try:
+        return path.resolve().relative_to(prompts_dir.parent).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _where(prompts_dir: Path, path: Path, list_key: str, entry_id: str) -> str:
+    """'<file>, line N (domain "x")' for the entry with this id in a list of the file."""
+    shown = _shown(prompts_dir, path)
+    label = f'{list_key.removesuffix("s")} "{entry_id}"'
+    line = _entry_line(path, entry_id)
+    return f"{shown}, line {line} ({label})" if line else f"{shown} ({label})"
+
+
+def _entry_line(path: Path, entry_id: str) -> int | None:
+    """The line where an entry with this id starts, found through the YAML node tree."""
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if getattr(key, "value", None) == "id" and getattr(value, "value", None) == entry_id:
+                    return node.start_mark.line + 1
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.ScalarNode) and node.value == entry_id:
+            return node.start_mark.line + 1
+    return None

@@ -1,0 +1,239 @@
+"""The conversation script: every sentence the assistant says, loaded from prompts/."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from outcomes_chat.dialogue.content import ContentError, content_error_at, load_document
+from outcomes_chat.dialogue.frameworks import Framework, load_framework
+
+FOLLOW_UPS = ("helps", "barriers", "who_could_help")
+RATINGS = ("met", "partly_met", "not_met", "unknown")
+
+# Placeholders a template may use; a template that needs the person's words must have {words}.
+ALLOWED_PLACEHOLDERS = frozenset({"words", "number", "rating"})
+NEEDS_WORDS = frozenset(
+    {"reflect_first", "reflect_more", "review_rating", "change_words", "summary_line", "outcome"}
+)
+_PLACEHOLDER = re.compile(r"\{(\w*)\}")
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One topic of the conversation: a question about one domain, or a few close ones."""
+
+    id: str
+    domains: tuple[str, ...]
+    intro: str | None
+    question: str
+    probes: tuple[str, ...]
+    why: str
+    remembered: str
+    reflection: str | None
+    rating: str
+    helps: str
+    barriers: str
+    who_could_help: str
+    nothing_to_add: str
+    follow_ups: tuple[str, ...]
+
+    @property
+    def main_domain(self) -> str:
+        """Where an answer is filed when its words point nowhere else."""
+        return self.domains[0]
+
+
+@dataclass(frozen=True)
+class SignpostLine:
+    """One line of signposting, e.g. Samaritans and their number."""
+
+    id: str
+    text: str
+    number: str | None
+    categories: tuple[str, ...]
+
+    def applies_to(self, category: str) -> bool:
+        """Whether this line is said for this kind of risk (and has its number filled in)."""
+        if self.number is not None and not self.number.strip():
+            return False
+        return not self.categories or category in self.categories
+
+
+@dataclass(frozen=True)
+class Signposting:
+    """The calm safety reply, the service's signposting lines and the offer to pause."""
+
+    replies: Mapping[str, str]
+    offer: str
+    practitioner: str
+    lines: tuple[SignpostLine, ...]
+
+    def reply_for(self, category: str) -> str:
+        """The reply for this kind of risk, or the default one."""
+        return self.replies.get(category, self.replies["default"])
+
+
+@dataclass(frozen=True)
+class Script:
+    """Everything the engine says for one framework, plus where it came from."""
+
+    prompts_dir: Path
+    framework: Framework
+    messages: Mapping[str, str]
+    buttons: Mapping[str, str]
+    rating_names: Mapping[str, str]
+    defaults: Mapping[str, Any]
+    topics: tuple[Topic, ...]
+    signposting: Signposting
+
+    def topic(self, topic_id: str) -> Topic:
+        """The topic with this id (KeyError when there is none)."""
+        for topic in self.topics:
+            if topic.id == topic_id:
+                return topic
+        raise KeyError(topic_id)
+
+    def owner(self, domain_id: str) -> Topic | None:
+        """The topic that asks about this domain, or None when it is only picked up by listening."""
+        for topic in self.topics:
+            if domain_id in topic.domains:
+                return topic
+        return None
+
+
+def load_script(prompts_dir: Path, framework: str, lang: str | None = None) -> Script:
+    """Load prompts/scripts/<framework>.yaml with its framework and the signposting (cached).
+
+    Scripts are written in English and translated through the catalogues, so `lang` only
+    checks early that the recogniser has a vocabulary for that language.
+    """
+    script = _load_script(Path(prompts_dir).resolve(), framework)
+    if lang is not None:
+        from outcomes_chat.dialogue.recognise import Recogniser
+
+        Recogniser.load(script.prompts_dir, framework, lang)
+    return script
+
+
+@lru_cache(maxsize=16)
+def _load_script(prompts_dir: Path, framework_id: str) -> Script:
+    path = prompts_dir / "scripts" / f"{framework_id}.yaml"
+    if not path.is_file():
+        raise ContentError(f"There is no conversation script for '{framework_id}' ({path}).")
+    data = load_document(path, "script")
+    framework = load_framework(prompts_dir, framework_id)
+    if data["framework"] != framework_id:
+        raise content_error_at(
+            path, ["framework"], f"this script says it is for '{data['framework']}'", "script"
+        )
+    _check_placeholders(path, data)
+    topics = tuple(_topic(entry, data["defaults"]) for entry in data["topics"])
+    _check_topics(path, topics, framework)
+    return Script(
+        prompts_dir=prompts_dir,
+        framework=framework,
+        messages=data["messages"],
+        buttons=data["buttons"],
+        rating_names=data["rating_names"],
+        defaults=data["defaults"],
+        topics=topics,
+        signposting=load_signposting(prompts_dir),
+    )
+
+
+def load_signposting(prompts_dir: Path) -> Signposting:
+    """Load prompts/signposting.yaml: what is said when someone may not be safe."""
+    path = Path(prompts_dir) / "signposting.yaml"
+    data = load_document(path, "signposting")
+    for index, entry in enumerate(data["signposting"]):
+        if "{number}" in entry["text"] and "number" not in entry:
+            problem = "the text has {number} but the entry has no 'number'"
+            raise content_error_at(path, ["signposting", index], problem, "signposting")
+    lines = tuple(
+        SignpostLine(
+            id=entry["id"],
+            text=entry["text"],
+            number=entry.get("number"),
+            categories=tuple(entry.get("categories", ())),
+        )
+        for entry in data["signposting"]
+        if entry.get("enabled", True)
+    )
+    safety = data["safety"]
+    return Signposting(safety["replies"], safety["offer"], safety["practitioner"], lines)
+
+
+def _topic(entry: Mapping[str, Any], defaults: Mapping[str, Any]) -> Topic:
+    """A topic, with the script's defaults for what it does not say itself."""
+
+    def pick(key: str) -> Any:
+        return entry.get(key, defaults[key])
+
+    return Topic(
+        id=entry["id"],
+        domains=tuple(entry["domains"]),
+        intro=entry.get("intro"),
+        question=entry["question"],
+        probes=tuple(entry["probes"]),
+        why=entry["why"],
+        remembered=entry["remembered"],
+        reflection=entry.get("reflection"),
+        rating=pick("rating"),
+        helps=pick("helps"),
+        barriers=pick("barriers"),
+        who_could_help=pick("who_could_help"),
+        nothing_to_add=pick("nothing_to_add"),
+        follow_ups=tuple(pick("follow_ups")),
+    )
+
+
+def _check_topics(path: Path, topics: tuple[Topic, ...], framework: Framework) -> None:
+    """Topics must name real domains, each domain in one topic, each topic id once."""
+    seen_topics: set[str] = set()
+    owners: dict[str, str] = {}
+    for index, topic in enumerate(topics):
+        where = ["topics", index]
+        if topic.id in seen_topics:
+            raise content_error_at(path, where, "this topic id is used twice", "script")
+        seen_topics.add(topic.id)
+        for domain in topic.domains:
+            if domain not in framework.domain_ids:
+                problem = f"'{domain}' is not a domain of the {framework.id} framework"
+                raise content_error_at(path, [*where, "domains"], problem, "script")
+            if domain in owners:
+                problem = f"'{domain}' is already asked about in topic '{owners[domain]}'"
+                raise content_error_at(path, [*where, "domains"], problem, "script")
+            owners[domain] = topic.id
+
+
+def _check_placeholders(path: Path, data: Mapping[str, Any]) -> None:
+    """Every {placeholder} must be one the engine fills, and {words} must be where it is needed."""
+    for where, key, template in _templates(data):
+        names = set(_PLACEHOLDER.findall(template))
+        unknown = sorted(names - ALLOWED_PLACEHOLDERS)
+        if unknown:
+            problem = f"'{{{unknown[0]}}}' is not a placeholder the conversation can fill"
+            raise content_error_at(path, where, problem, "script")
+        if (key in NEEDS_WORDS or key == "remembered") and "words" not in names:
+            problem = "this text must show the person's words with {words}"
+            raise content_error_at(path, where, problem, "script")
+
+
+def _templates(data: Mapping[str, Any]) -> list[tuple[list[Any], str, str]]:
+    """Every text in a script with its data path and key."""
+    found: list[tuple[list[Any], str, str]] = []
+    for section in ("messages", "buttons", "rating_names", "defaults"):
+        for key, value in data[section].items():
+            if isinstance(value, str):
+                found.append(([section, key], key, value))
+    for index, topic in enumerate(data["topics"]):
+        for key, value in topic.items():
+            texts = value if key == "probes" else [value]
+            where = ["topics", index, key]
+            found.extend((where, key, text) for text in texts if isinstance(text, str))
+    return found

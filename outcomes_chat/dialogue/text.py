@@ -1,0 +1,151 @@
+"""Text helpers for recognition: verbatim sentences and clauses, and normalised word tokens."""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz.utils import default_process
+
+# A sentence ends at . ! ? or … (with any closing quote or bracket) before a space or the end,
+# or at a line break. "3.5" and "B&Q." inside words do not end one: a space must follow.
+_BOUNDARY = re.compile(r"[.!?…]+['\"’”)\]]*(?=\s|$)|\n\s*")
+# Abbreviations whose full stop does not end a sentence.
+_ABBREVIATIONS = frozenset({"dr", "mr", "mrs", "ms", "st", "prof", "eg", "ie", "e.g", "i.e"})
+_ABBREV_BEFORE = re.compile(r"(\S+)\.$")
+
+# A clause ends at these marks or before these words: the scope of a negation like "fine".
+_CLAUSE = re.compile(
+    r"[,;:()\[\]–—]|\s-\s|\b(?:but|although|though|except|however|whereas|apart from)\b",
+    re.IGNORECASE,
+)
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
+# "n't" reads as "not", so "can't cope" and "cannot cope" meet "can not cope".
+_CONTRACTIONS = (
+    (re.compile(r"\bcan'?t\b|\bcannot\b"), "can not"),
+    (re.compile(r"\bwon't\b"), "will not"),
+    (re.compile(r"\bshan'?t\b"), "shall not"),
+    (re.compile(r"\bain'?t\b"), "is not"),
+    (re.compile(r"(\w)n't\b"), r"\1 not"),
+    # Typed without the apostrophe on a tablet: "dont", "isnt", "couldnt".
+    (
+        re.compile(
+            r"\b(do|does|did|is|was|are|were|could|would|should|have|has|had|must|need)nt\b"
+        ),
+        r"\1 not",
+    ),
+    # 's 'm 're 've 'd 'll carry no meaning we match on; dropping them makes "he's" = "he".
+    (re.compile(r"'(?:s|m|re|ve|d|ll)\b"), ""),
+)
+_NO_APOSTROPHE = {
+    "im": "i",
+    "ive": "i",
+    "youre": "you",
+    "theyre": "they",
+    "thats": "that",
+    "whats": "what",
+    "shes": "she",
+    "hes": "he",
+    "lets": "let",
+}
+_UNDOUBLE_KEEP = frozenset("lsz")
+# Words whose -ing is part of the word, or whose stem would be another common word
+# ("willing" is not "will", "evening" is not "even", "training" is not "train").
+_KEEP_ENDING = frozenset(
+    {
+        "willing", "evening", "staring", "training", "morning", "during", "nothing", "something",
+        "anything", "everything", "heating", "wedding", "building", "ceiling", "sibling",
+        "darling", "string", "spring", "shilling", "sterling", "pudding", "outing", "bleed",
+        "hundred", "indeed", "proceed", "exceed", "succeed", "sacred", "kindred", "wicked",
+        "naked", "rugged", "ragged", "crooked", "beloved", "learned",
+    }
+)  # fmt: skip
+
+# Small words that say nothing about the domain; ignored in domain cues and in the text, so
+# "time for myself" meets "time to myself" and "a bit of time for myself".
+FILLERS = frozenset(
+    {
+        "a", "an", "the", "my", "i", "is", "am", "are", "was", "were", "be", "been", "just",
+        "really", "very", "so", "quite", "to", "of", "and", "that", "some", "any", "um", "erm",
+        "uh", "honestly", "actually", "basically", "bit",
+    }
+)  # fmt: skip
+
+
+def split_sentences(text: str) -> list[str]:
+    """Verbatim trimmed sentences of text (substrings, never rewritten)."""
+    return [text[start:end] for start, end in sentence_spans(text)]
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each trimmed, non-empty sentence of text, in order."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        end = match.end()
+        if match.group().startswith((".",)) and _is_abbreviation(text[start : match.start() + 1]):
+            continue
+        _add_span(text, start, end, spans)
+        start = end
+    _add_span(text, start, len(text), spans)
+    return spans
+
+
+def _is_abbreviation(piece: str) -> bool:
+    """True when the full stop ending piece belongs to a short abbreviation ("Dr.", "e.g.")."""
+    found = _ABBREV_BEFORE.search(piece)
+    return bool(found) and found.group(1).lower().strip("(\"'") in _ABBREVIATIONS
+
+
+def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    """Append the trimmed span, if anything but whitespace is left."""
+    piece = text[start:end]
+    stripped = piece.strip()
+    if stripped:
+        left = start + (len(piece) - len(piece.lstrip()))
+        spans.append((left, left + len(stripped)))
+
+
+def split_clauses(sentence: str) -> list[str]:
+    """The clauses of one sentence (not trimmed): the scope of negations like "fine"."""
+    return _CLAUSE.split(sentence)
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens with contractions opened and endings folded."""
+    lowered = text.lower().translate(_APOSTROPHES)
+    for pattern, replacement in _CONTRACTIONS:
+        lowered = pattern.sub(replacement, lowered)
+    return [stem(_NO_APOSTROPHE.get(token, token)) for token in default_process(lowered).split()]
+
+
+def stem(token: str) -> str:
+    """Fold plural, -ing and -ed endings, so "worries"/"worried" and "exhausting"/"exhausted" meet.
+
+    Deliberately crude and applied the same way to cues and text: it only has to be consistent.
+    Short stems are left alone so "caring" does not become "car".
+    """
+    if len(token) < 4 or not token.isalpha():
+        return token
+    if token.endswith(("ies", "ied")) and len(token) >= 5:
+        return token[:-3] + "y"
+    if token.endswith(("sses", "uses", "xes", "zes", "ches", "shes")):
+        token = token[:-2]
+    elif token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        token = token[:-1]
+    if token in _KEEP_ENDING:
+        return token
+    if token.endswith("ing") and len(token) >= 7:
+        token = _undouble(token[:-3])
+    elif token.endswith("ed") and len(token) >= 6:
+        token = _undouble(token[:-2])
+    if token.endswith("e") and len(token) >= 5:
+        token = token[:-1]
+    return token
+
+
+def _undouble(base: str) -> str:
+    """'stopp' -> 'stop', 'gett' -> 'get'; keep 'fall', 'stress', 'buzz'."""
+    if len(base) >= 3 and base[-1] == base[-2] and base[-1] not in _UNDOUBLE_KEEP:
+        return base[:-1]
+    return base

@@ -1,0 +1,268 @@
+"""Conversations: start one, store every turn before it is acknowledged, replay what was missed.
+
+The engine (outcomes_chat.dialogue) decides what is said; this module keeps it. A turn, the
+engine's new state and the outcomes it recorded are written in one transaction, so an
+acknowledged answer survives a crash, and a repeated client message id is applied once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import (
+    Assessment,
+    AssessmentStatus,
+    Consent,
+    ConsentPurpose,
+    ConversationTurn,
+    Person,
+    RecordedOutcome,
+    User,
+    utcnow,
+)
+
+MAX_ANSWER_LENGTH = 2000
+MAX_CLIENT_ID_LENGTH = 64
+SAFETY_EVENT = "safety_flag"
+
+
+class TurnLike(Protocol):
+    state: dict[str, Any]
+    phase: str
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+class EngineLike(Protocol):
+    """What this module needs of outcomes_chat.dialogue's Engine."""
+
+    def start(self, lang: str, **kwargs: Any) -> TurnLike: ...
+    def step(self, state: dict[str, Any], user_input: Any) -> TurnLike: ...
+    def change_language(self, state: dict[str, Any], lang: str) -> TurnLike: ...
+    def record(self, state: dict[str, Any]) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Said:
+    """What the person sent: typed text, a pressed button's value, or a change of language."""
+
+    text: str | None = None
+    button: str | None = None
+    language: str | None = None
+
+    @property
+    def stored_button(self) -> str | None:
+        return f"language:{self.language}" if self.language else self.button
+
+
+@dataclass(frozen=True)
+class StoredTurn:
+    """A stored turn, and whether it had already been stored under the same client id."""
+
+    turn: ConversationTurn
+    duplicate: bool
+    safety: bool = False
+
+
+def public_reply(turn: TurnLike) -> dict[str, Any]:
+    """What a client is sent of a turn: everything but the engine's internal state."""
+    reply = turn.to_dict()
+    reply.pop("state", None)
+    return reply
+
+
+def start_conversation(
+    db: Session,
+    engine: EngineLike,
+    person: Person,
+    started_by: User,
+    framework: str,
+    language: str,
+    consents: Mapping[ConsentPurpose, bool],
+    review_outcomes: Sequence[dict[str, Any]] = (),
+) -> Assessment:
+    """Create the assessment, record consent per purpose and store the opening turn."""
+    options = {"review_outcomes": list(review_outcomes)} if review_outcomes else {}
+    first = engine.start(language, **options)
+    assessment = Assessment(
+        person=person,
+        framework=framework,
+        language=language,
+        status=AssessmentStatus.IN_PROGRESS,
+        state=first.state,
+        phase=first.phase,
+        last_seq=1,
+        started_by=started_by,
+    )
+    for purpose in ConsentPurpose:
+        assessment.consents.append(
+            Consent(purpose=purpose, given=bool(consents.get(purpose)), recorded_by=started_by)
+        )
+    db.add(assessment)
+    db.flush()
+    db.add(
+        ConversationTurn(
+            assessment_id=assessment.id,
+            seq=1,
+            engine_turn=first.state.get("turn", 0),
+            reply=public_reply(first),
+            by="system",
+        )
+    )
+    db.flush()
+    return assessment
+
+
+def find_turn(db: Session, assessment: Assessment, client_id: str) -> ConversationTurn | None:
+    """The turn stored under this client message id, if any."""
+    return db.scalar(
+        select(ConversationTurn).where(
+            ConversationTurn.assessment_id == assessment.id,
+            ConversationTurn.client_id == client_id,
+        )
+    )
+
+
+def take_turn(
+    db: Session,
+    engine: EngineLike,
+    assessment: Assessment,
+    client_id: str,
+    said: Said,
+    by: str,
+) -> StoredTurn:
+    """Apply what the person said once, and stage the turn, state and outcomes to commit."""
+    already = find_turn(db, assessment, client_id)
+    if already is not None:
+        return StoredTurn(already, duplicate=True)
+    if said.language:
+        result = engine.change_language(assessment.state, said.language)
+        assessment.language = said.language
+    elif said.button is not None:
+        result = engine.step(assessment.state, {"button": said.button})
+    else:
+        result = engine.step(assessment.state, said.text or "")
+    label = _button_label(db, assessment, said)
+    reply = public_reply(result)
+    seq = assessment.last_seq + 1
+    turn = ConversationTurn(
+        assessment_id=assessment.id,
+        seq=seq,
+        client_id=client_id,
+        said_text=said.text,
+        said_button=said.stored_button,
+        said_label=label,
+        engine_turn=result.state.get("turn", 0),
+        reply=reply,
+        by=by,
+    )
+    db.add(turn)
+    now = utcnow()
+    assessment.state = result.state
+    assessment.phase = result.phase
+    assessment.last_seq = seq
+    assessment.updated_at = now
+    assessment.status = _status_for(result.phase)
+    if assessment.status == AssessmentStatus.FINISHED and assessment.finished_at is None:
+        assessment.finished_at = now
+    safety = any(event.get("type") == SAFETY_EVENT for event in reply.get("events", []))
+    if safety and not assessment.safety_flag:
+        assessment.safety_flag = True
+        assessment.safety_flagged_at = now
+    sync_outcomes(assessment, engine.record(result.state))
+    db.flush()
+    return StoredTurn(turn, duplicate=False, safety=safety)
+
+
+def _button_label(db: Session, assessment: Assessment, said: Said) -> str | None:
+    """The label of the pressed button as the last turn offered it."""
+    if said.button is None:
+        return None
+    last = db.scalar(
+        select(ConversationTurn).where(
+            ConversationTurn.assessment_id == assessment.id,
+            ConversationTurn.seq == assessment.last_seq,
+        )
+    )
+    offered = (
+        []
+        if last is None
+        else [
+            *(b for m in last.reply.get("messages", []) for b in m.get("buttons", [])),
+            *last.reply.get("controls", []),
+        ]
+    )
+    return next((b["label"] for b in offered if b.get("value") == said.button), None)
+
+
+def _status_for(phase: str) -> AssessmentStatus:
+    if phase == "finished":
+        return AssessmentStatus.FINISHED
+    if phase == "paused":
+        return AssessmentStatus.PAUSED
+    return AssessmentStatus.IN_PROGRESS
+
+
+def sync_outcomes(assessment: Assessment, record: Mapping[str, Any]) -> None:
+    """Mirror the engine's record into rows; an outcome the person removed is marked removed."""
+    by_key = {outcome.key: outcome for outcome in assessment.outcomes}
+    seen: set[str] = set()
+    for item in record.get("outcomes", []):
+        key = str(item["id"])
+        seen.add(key)
+        row = by_key.get(key)
+        if row is None:
+            row = RecordedOutcome(key=key, words=item["words"])
+            assessment.outcomes.append(row)
+        row.words = item["words"]
+        row.domains = list(item.get("domains") or [])
+        row.source_turn = item.get("turn")
+        row.rating = item.get("rating")
+        row.helps = item.get("helps")
+        row.barriers = item.get("barriers")
+        row.who_could_help = item.get("who_could_help")
+        row.removed = False
+    for key, row in by_key.items():
+        if key not in seen:
+            row.removed = True
+
+
+def turns_after(db: Session, assessment: Assessment, seq: int) -> Sequence[ConversationTurn]:
+    """Stored turns after a sequence number, in order: what a reconnecting client missed."""
+    return db.scalars(
+        select(ConversationTurn)
+        .where(ConversationTurn.assessment_id == assessment.id, ConversationTurn.seq > seq)
+        .order_by(ConversationTurn.seq)
+    ).all()
+
+
+def assessments_for_person(db: Session, person: Person) -> Sequence[Assessment]:
+    """A person's conversations, newest first."""
+    return db.scalars(
+        select(Assessment)
+        .where(Assessment.person_id == person.id)
+        .order_by(Assessment.started_at.desc(), Assessment.id.desc())
+    ).all()
+
+
+def can_take_part(user: User, assessment: Assessment) -> bool:
+    """Only members of the person's team take part in or read a conversation."""
+    return user.active and any(m.user_id == user.id for m in assessment.person.team)
+
+
+def flagged_person_ids(db: Session, person_ids: Sequence[int]) -> set[int]:
+    """Of these persons, those with a conversation flagged for safety."""
+    if not person_ids:
+        return set()
+    return set(
+        db.scalars(
+            select(Assessment.person_id).where(
+                Assessment.person_id.in_(person_ids), Assessment.safety_flag.is_(True)
+            )
+        )
+    )

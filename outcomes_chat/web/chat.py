@@ -1,0 +1,247 @@
+"""Pages around a conversation: start it, the chat, hand-over and unlock, links for home."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from ..database import get_db
+from ..outcomes import accounts, links
+from ..outcomes.audit import record_audit
+from ..outcomes.conversations import can_take_part, start_conversation
+from ..outcomes.models import Assessment, ChatLink, ConsentPurpose
+from .access import person_or_404
+from .engines import engine_for
+from .forms import ConfirmForm, HandoverForm, StartConversationForm, UnlockForm
+
+bp = Blueprint("chat", __name__)
+LINK_SESSION_KEY = "chat_link"
+# While the tablet is handed over, only these pages open; everything else leads back.
+HANDOVER_ENDPOINTS = frozenset({"chat.conversation", "chat.unlock", "static"})
+
+
+def assessment_or_404(assessment_id: int) -> Assessment:
+    """The conversation if the current user is in the person's team; 404 otherwise."""
+    assessment = get_db().get(Assessment, assessment_id)
+    if assessment is None or not can_take_part(current_user, assessment):
+        abort(404)
+    return assessment
+
+
+@bp.before_app_request
+def _keep_handover_on_its_conversation() -> Response | None:
+    login = g.get("login_session") if current_user.is_authenticated else None
+    if login is None or login.handover_assessment_id is None:
+        return None
+    locked_to = login.handover_assessment_id
+    if request.endpoint in HANDOVER_ENDPOINTS and (
+        request.view_args is None or request.view_args.get("assessment_id", locked_to) == locked_to
+    ):
+        return None
+    return redirect(url_for("chat.conversation", assessment_id=locked_to))
+
+
+@bp.route("/persons/<int:person_id>/conversations/new", methods=["GET", "POST"])
+@login_required
+def start(person_id: int) -> Response | str:
+    """Start a conversation for a person, with consent recorded per purpose."""
+    person = person_or_404(person_id)
+    if not any(member.user_id == current_user.id for member in person.team):
+        abort(403)
+    form = StartConversationForm()
+    if not form.is_submitted():
+        form.framework.data = "carer" if person.kind.value == "carer" else "adult"
+        form.language.data = person.preferred_language
+    if not form.validate_on_submit():
+        return render_template("start_conversation.html", form=form, person=person)
+    db = get_db()
+    consents = {
+        ConsentPurpose.RECORD: form.consent_record.data,
+        ConsentPurpose.SHARE_TEAM: form.consent_share.data,
+        ConsentPurpose.EXPORT: form.consent_export.data,
+    }
+    framework = form.framework.data or "carer"
+    assessment = start_conversation(
+        db,
+        engine_for(framework),
+        person,
+        current_user,
+        framework,
+        form.language.data or "en",
+        consents,
+    )
+    record_audit(db, current_user, "create", "assessment", assessment.id, person.id)
+    db.commit()
+    return redirect(url_for("chat.conversation", assessment_id=assessment.id))
+
+
+def _chat_page(assessment: Assessment, mode: str) -> str:
+    return render_template(
+        "chat.html",
+        assessment=assessment,
+        mode=mode,
+        handover_form=HandoverForm(),
+        confirm=ConfirmForm(),
+        idle_seconds=current_app.config.get("HANDOVER_IDLE_SECONDS", 600),
+        warning_seconds=current_app.config.get("HANDOVER_WARNING_SECONDS", 60),
+        issued_links=links.links_for(get_db(), assessment) if mode == "practitioner" else [],
+    )
+
+
+@bp.get("/conversations/<int:assessment_id>")
+@login_required
+def conversation(assessment_id: int) -> str:
+    """The chat: for the practitioner, or locked for the person during hand-over."""
+    assessment = assessment_or_404(assessment_id)
+    db = get_db()
+    record_audit(db, current_user, "view", "assessment", assessment.id, assessment.person_id)
+    db.commit()
+    locked = g.login_session.handover_assessment_id == assessment.id
+    return _chat_page(assessment, "handover" if locked else "practitioner")
+
+
+@bp.post("/conversations/<int:assessment_id>/handover")
+@login_required
+def handover(assessment_id: int) -> Response | str:
+    """Lock this tablet to the conversation; leaving needs the password or the PIN set here."""
+    assessment = assessment_or_404(assessment_id)
+    form = HandoverForm()
+    if not form.validate_on_submit():
+        for error in form.pin.errors:
+            flash(error, "error")
+        return redirect(url_for("chat.conversation", assessment_id=assessment.id))
+    accounts.start_handover(g.login_session, assessment.id, form.pin.data or None)
+    get_db().commit()
+    return redirect(url_for("chat.conversation", assessment_id=assessment.id))
+
+
+@bp.route("/conversations/<int:assessment_id>/unlock", methods=["GET", "POST"])
+@login_required
+def unlock(assessment_id: int) -> Response | str | tuple[str, int]:
+    """The practitioner takes the tablet back."""
+    assessment = assessment_or_404(assessment_id)
+    login = g.login_session
+    if login.handover_assessment_id != assessment.id:
+        return redirect(url_for("chat.conversation", assessment_id=assessment.id))
+    form = UnlockForm()
+    if not form.validate_on_submit():
+        return render_template("unlock.html", form=form, assessment=assessment)
+    db = get_db()
+    config = current_app.config
+    key = f"unlock:{current_user.username}"
+    address = request.remote_addr or "unknown"
+    if accounts.too_many_failures(
+        db,
+        key,
+        address,
+        config["LOGIN_FAILURE_WINDOW"],
+        config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+        config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+    ):
+        form.form_errors.append(_("Too many attempts. Please wait a few minutes and try again."))
+        return render_template("unlock.html", form=form, assessment=assessment), 429
+    if not accounts.end_handover(login, form.secret.data or ""):
+        accounts.record_failure(db, key, address)
+        db.commit()
+        form.form_errors.append(_("That password or PIN is not right."))
+        return render_template("unlock.html", form=form, assessment=assessment)
+    accounts.clear_failures(db, key)
+    db.commit()
+    flash(_("The tablet is unlocked."))
+    return redirect(url_for("persons.person", person_id=assessment.person_id))
+
+
+@bp.post("/conversations/<int:assessment_id>/links")
+@login_required
+def issue_link(assessment_id: int) -> str:
+    """Make a link so the person can carry on at home; it is shown once."""
+    assessment = assessment_or_404(assessment_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    db = get_db()
+    days = current_app.config.get("CHAT_LINK_DAYS", 7)
+    from datetime import timedelta
+
+    issued = links.issue_link(db, assessment, current_user, timedelta(days=days))
+    record_audit(db, current_user, "create", "chat_link", issued.link.id, assessment.person_id)
+    db.commit()
+    url = url_for("chat.open_link", token=issued.token, _external=True)
+    return render_template("link_issued.html", assessment=assessment, url=url, link=issued.link)
+
+
+@bp.post("/conversations/<int:assessment_id>/links/<int:link_id>/revoke")
+@login_required
+def revoke_link(assessment_id: int, link_id: int) -> Response:
+    """Stop a link working."""
+    assessment = assessment_or_404(assessment_id)
+    db = get_db()
+    link = db.get(ChatLink, link_id)
+    if link is None or link.assessment_id != assessment.id:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        links.revoke_link(db, link)
+        record_audit(db, current_user, "change", "chat_link", link.id, assessment.person_id)
+        db.commit()
+        flash(_("The link no longer works."))
+    return redirect(url_for("chat.conversation", assessment_id=assessment.id))
+
+
+@bp.get("/c/<token>")
+def open_link(token: str) -> Response | tuple[str, int]:
+    """Open a link for home: once only; afterwards only this browser may continue."""
+    db = get_db()
+    opened = links.open_link(db, token[:100])
+    if opened is None:
+        db.rollback()
+        return _link_refused()
+    db.commit()
+    session.clear()
+    session[LINK_SESSION_KEY] = {"id": opened.link.id, "key": opened.browser_key}
+    return redirect(url_for("chat.link_chat"))
+
+
+def link_from_session() -> ChatLink | None:
+    """The valid link this browser opened, if any."""
+    ref = session.get(LINK_SESSION_KEY)
+    if not isinstance(ref, dict):
+        return None
+    link_id, key = ref.get("id"), ref.get("key")
+    if not isinstance(link_id, int) or not isinstance(key, str):
+        return None
+    return links.link_for_browser(get_db(), link_id, key)
+
+
+@bp.get("/c")
+def link_chat() -> str | tuple[str, int]:
+    """The conversation, and nothing else, for a person who came by link."""
+    link = link_from_session()
+    if link is None:
+        return _link_refused()
+    return _chat_page(link.assessment, "link")
+
+
+def _link_refused() -> tuple[str, int]:
+    return (
+        render_template(
+            "link_refused.html",
+            title=_("This link does not work any more"),
+            message=_(
+                "It may have been used already, or it has expired or been cancelled. "
+                "Please ask your practitioner for a new link."
+            ),
+        ),
+        410,
+    )

@@ -1,0 +1,308 @@
+"""Socket.IO events of the /chat namespace; docs/protocol.md describes them for other programs.
+
+Every event is authenticated again: the practitioner's login session must still be open (and,
+in hand-over, locked to this conversation), or the person's link must still be valid. Each
+answer is stored in one transaction before its acknowledgement is sent.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import g, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_socketio import emit, join_room, leave_room
+from sqlalchemy.exc import IntegrityError
+
+from ..database import get_db
+from ..extensions import socketio
+from ..i18n import LOCALES
+from ..outcomes.audit import record_audit
+from ..outcomes.conversations import (
+    MAX_ANSWER_LENGTH,
+    Said,
+    can_take_part,
+    take_turn,
+    turns_after,
+)
+from ..outcomes.models import Assessment, ConversationTurn
+from .chat import link_from_session
+from .engines import engine_for
+
+NAMESPACE = "/chat"
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_BUTTON_LENGTH = 64
+RATE_LIMIT_EVENTS = 20
+RATE_LIMIT_WINDOW = 10.0
+
+# One turn at a time per conversation in this process; the database's unique (assessment, seq)
+# and a row lock on PostgreSQL keep several processes in order too.
+_turn_locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
+_recent_events: defaultdict[str, list[float]] = defaultdict(list)
+
+
+class Refused(Exception):
+    """An event that is answered with an error and changes nothing."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Participant:
+    """Who is on the other end: the practitioner, or the person (hand-over or link)."""
+
+    by: str
+    user_id: int | None = None
+    link_id: int | None = None
+    locked_to: int | None = None
+    rooms: tuple[str, ...] = field(default=())
+
+
+def current_participant() -> Participant | None:
+    """The participant behind this connection's cookie, checked afresh."""
+    if current_user.is_authenticated:
+        login = g.login_session
+        locked = login.handover_assessment_id
+        return Participant(
+            by="person" if locked else "practitioner",
+            user_id=current_user.id,
+            locked_to=locked,
+            rooms=(f"user:{current_user.id}",),
+        )
+    link = link_from_session()
+    if link is not None:
+        return Participant(by="person", link_id=link.id, locked_to=link.assessment_id)
+    return None
+
+
+def _allowed(participant: Participant, assessment: Assessment) -> bool:
+    if participant.locked_to is not None and participant.locked_to != assessment.id:
+        return False
+    if participant.user_id is not None:
+        return can_take_part(current_user, assessment)
+    return participant.link_id is not None
+
+
+def _refusal(error: Refused, client_id: object = None) -> dict[str, Any]:
+    payload: dict[str, Any] = {"code": error.code, "message": error.message}
+    if isinstance(client_id, str):
+        payload["client_id"] = client_id[:64]
+    emit("error", payload)
+    return {"ok": False, "error": payload}
+
+
+def _check_rate() -> None:
+    now = time.monotonic()
+    recent = [t for t in _recent_events[request.sid] if now - t < RATE_LIMIT_WINDOW]
+    if len(recent) >= RATE_LIMIT_EVENTS:
+        _recent_events[request.sid] = recent
+        raise Refused("rate_limited", _("That was a lot at once. Please wait a moment."))
+    recent.append(now)
+    _recent_events[request.sid] = recent
+
+
+def _int_field(data: dict[str, Any], name: str, minimum: int = 0) -> int:
+    value = data.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise Refused("bad_request", _("The message was not understood: %(field)s.", field=name))
+    return value
+
+
+def _payload(data: object) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise Refused("bad_request", _("The message was not understood."))
+    return data
+
+
+def _load(data: dict[str, Any]) -> tuple[Participant, Assessment]:
+    participant = current_participant()
+    if participant is None:
+        raise Refused("unauthorised", _("Please log in again, or ask for a new link."))
+    assessment_id = _int_field(data, "assessment_id", 1)
+    assessment = get_db().get(Assessment, assessment_id)
+    if assessment is None or not _allowed(participant, assessment):
+        raise Refused("forbidden", _("This conversation is not available to you."))
+    return participant, assessment
+
+
+def _turn_json(turn: ConversationTurn) -> dict[str, Any]:
+    said = None
+    if turn.said_button is not None:
+        said = {"button": turn.said_button, "label": turn.said_label or turn.said_button}
+    elif turn.said_text is not None:
+        said = {"text": turn.said_text}
+    return {"seq": turn.seq, "by": turn.by, "said": said, "reply": turn.reply}
+
+
+def _summary(assessment: Assessment) -> dict[str, Any]:
+    return {
+        "id": assessment.id,
+        "framework": assessment.framework,
+        "language": assessment.language,
+        "status": assessment.status.value,
+        "phase": assessment.phase,
+        "last_seq": assessment.last_seq,
+        "safety_flag": assessment.safety_flag,
+    }
+
+
+@socketio.on("connect", namespace=NAMESPACE)
+def on_connect(_auth: object = None) -> None:
+    """A browser or program connects; refused unless logged in or holding a valid link."""
+    participant = current_participant()
+    if participant is None:
+        raise ConnectionRefusedError("unauthorised")
+    for room in participant.rooms:
+        join_room(room)
+
+
+@socketio.on("disconnect", namespace=NAMESPACE)
+def on_disconnect(*_args: object) -> None:
+    """Forget this connection's rate-limit history."""
+    _recent_events.pop(request.sid, None)
+
+
+@socketio.on("join", namespace=NAMESPACE)
+def on_join(data: object = None) -> dict[str, Any]:
+    """Client sends {assessment_id, last_seq}; the ack carries every turn after last_seq."""
+    try:
+        _check_rate()
+        payload = _payload(data)
+        _participant, assessment = _load(payload)
+        last_seq = _int_field(payload, "last_seq")
+    except Refused as error:
+        return _refusal(error)
+    join_room(f"conversation:{assessment.id}")
+    missed = [_turn_json(t) for t in turns_after(get_db(), assessment, last_seq)]
+    return {"ok": True, "assessment": _summary(assessment), "turns": missed}
+
+
+@socketio.on("leave", namespace=NAMESPACE)
+def on_leave(data: object = None) -> dict[str, Any]:
+    """Stop receiving a conversation's turns."""
+    if isinstance(data, dict) and isinstance(data.get("assessment_id"), int):
+        leave_room(f"conversation:{data['assessment_id']}")
+    return {"ok": True}
+
+
+def _said(payload: dict[str, Any]) -> Said:
+    text, button, language = payload.get("text"), payload.get("button"), payload.get("language")
+    if sum(value is not None for value in (text, button, language)) != 1:
+        raise Refused("bad_request", _("Send one of text, button or language."))
+    if language is not None:
+        if language not in LOCALES:
+            raise Refused("bad_request", _("That language is not available."))
+        return Said(language=language)
+    if button is not None:
+        if not isinstance(button, str) or not 0 < len(button) <= MAX_BUTTON_LENGTH:
+            raise Refused(
+                "bad_request", _("The message was not understood: %(field)s.", field="button")
+            )
+        return Said(button=button)
+    if not isinstance(text, str):
+        raise Refused("bad_request", _("The message was not understood: %(field)s.", field="text"))
+    if len(text) > MAX_ANSWER_LENGTH:
+        raise Refused(
+            "too_long",
+            _(
+                "That is a lot to take in at once. Could you say it in fewer words "
+                "(up to %(limit)d characters)?",
+                limit=MAX_ANSWER_LENGTH,
+            ),
+        )
+    return Said(text=text)
+
+
+@socketio.on("say", namespace=NAMESPACE)
+def on_say(data: object = None) -> dict[str, Any]:
+    """Client sends {assessment_id, client_id, last_seq, text | button}; stored, then acked."""
+    client_id = data.get("client_id") if isinstance(data, dict) else None
+    try:
+        _check_rate()
+        payload = _payload(data)
+        if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
+            raise Refused(
+                "bad_request", _("The message was not understood: %(field)s.", field="client_id")
+            )
+        participant, assessment = _load(payload)
+        last_seq = _int_field(payload, "last_seq")
+        said = _said(payload)
+        stored = _store(participant, assessment.id, client_id, said)
+    except Refused as error:
+        return _refusal(error, client_id)
+    db = get_db()
+    missed = [
+        _turn_json(t)
+        for t in turns_after(db, stored.turn_assessment, last_seq)
+        if t.seq < stored.turn.seq
+    ]
+    turn = _turn_json(stored.turn)
+    if not stored.duplicate:
+        emit(
+            "turn",
+            {"assessment_id": assessment.id, **turn},
+            to=f"conversation:{assessment.id}",
+            include_self=False,
+        )
+        if stored.safety:
+            _alert_team(stored.turn_assessment)
+    return {
+        "ok": True,
+        "duplicate": stored.duplicate,
+        "turn": turn,
+        "missed": missed,
+        "assessment": _summary(stored.turn_assessment),
+    }
+
+
+@dataclass(frozen=True)
+class _Stored:
+    turn: ConversationTurn
+    turn_assessment: Assessment
+    duplicate: bool
+    safety: bool
+
+
+def _store(participant: Participant, assessment_id: int, client_id: str, said: Said) -> _Stored:
+    db = get_db()
+    with _turn_locks[assessment_id]:
+        for _attempt in range(3):
+            assessment = db.get(
+                Assessment, assessment_id, with_for_update=True, populate_existing=True
+            )
+            if assessment is None:
+                raise Refused("forbidden", _("This conversation is not available to you."))
+            engine = engine_for(assessment.framework)
+            stored = take_turn(db, engine, assessment, client_id, said, participant.by)
+            if not stored.duplicate:
+                actor = current_user if participant.user_id else f"link:{participant.link_id}"
+                record_audit(db, actor, "change", "assessment", assessment.id, assessment.person_id)
+            try:
+                db.commit()
+            except IntegrityError:
+                # Another process stored a turn first: read again and apply on top of it.
+                db.rollback()
+                continue
+            return _Stored(stored.turn, assessment, stored.duplicate, stored.safety)
+    raise Refused("busy", _("Please try again in a moment."))
+
+
+def _alert_team(assessment: Assessment) -> None:
+    """Tell every connected member of the team, without the person's words."""
+    alert = {
+        "assessment_id": assessment.id,
+        "person_id": assessment.person_id,
+        "person_name": assessment.person.called,
+        "message": _("A safety concern came up in a conversation. Please check in now."),
+    }
+    for member in assessment.person.team:
+        emit("safety_alert", alert, to=f"user:{member.user_id}", namespace=NAMESPACE)

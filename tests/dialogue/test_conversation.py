@@ -1,0 +1,574 @@
+"""The conversation's rules, one behaviour a test (carer framework unless it says otherwise)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from outcomes_chat.dialogue.engine import MAX_INPUT_CHARS, Engine, replay
+from outcomes_chat.dialogue.script import Script
+
+from .talking import SKIP, YES, Conversation
+
+SLEEP = "I just want a full night's sleep. I'm exhausted all the time."
+CHOIR = "I'd love to get back to my choir on a Tuesday night."
+BILLS = "The bills keep going up and I had to give up work to care for him."
+
+
+def to_topic(carer: Conversation, topic_id: str) -> None:
+    """Skip the opener and topics until the given topic is asked."""
+    carer.begin()
+    carer.say(SKIP)
+    while carer.state["topic"] != topic_id:
+        carer.say(SKIP)
+    assert carer.state["phase"] == "topic"
+
+
+def record_one(carer: Conversation, answer: str) -> None:
+    """Answer the pending question, agree the reflection, rate it, skip the rest."""
+    carer.say(answer, YES, {"button": "partly_met"}, SKIP, SKIP, SKIP)
+
+
+# -- own words and topics ------------------------------------------------------------------
+
+
+def test_an_answer_to_a_topic_is_kept_verbatim_under_its_domain(carer: Conversation) -> None:
+    to_topic(carer, "finance")
+    carer.say(f"  {BILLS}  \n")
+    assert f'"{BILLS}"' in carer.text
+    carer.say(YES)
+    outcome = carer.record["outcomes"][0]
+    assert (outcome["words"], outcome["domain"]) == (BILLS, "finance")
+    assert carer.events("outcome_recorded")[0]["words"] == BILLS
+
+
+def test_an_unrecognised_answer_is_filed_under_the_topic(carer: Conversation) -> None:
+    to_topic(carer, "planning_ahead")
+    answer = "My sister in Leeds would step in for a week or two, we agreed that last year."
+    carer.say(answer, YES)
+    assert carer.record["outcomes"][0]["domain"] == "planning_ahead"
+    assert carer.record["outcomes"][0]["words"] == answer
+
+
+def test_the_rating_is_stored_with_the_scale_values(carer: Conversation) -> None:
+    to_topic(carer, "finance")
+    carer.say(BILLS, YES)
+    for value in ("met", "partly_met", "not_met", "unknown"):
+        carer.press(value)
+        assert carer.record["outcomes"][0]["rating"] == value
+        carer.say("back")
+
+
+def test_not_sure_on_the_rating_is_stored_as_unknown(carer: Conversation) -> None:
+    to_topic(carer, "finance")
+    carer.say(BILLS, YES, "not sure")
+    assert carer.record["outcomes"][0]["rating"] == "unknown"
+    assert carer.state["phase"] == "helps"
+
+
+def test_helps_barriers_and_who_could_help_keep_the_persons_words(carer: Conversation) -> None:
+    to_topic(carer, "finance")
+    carer.say(BILLS, YES, {"button": "not_met"})
+    carer.say("My son gives us a bit each month.")
+    carer.say("The forms for benefits are too long.")
+    carer.say("Maybe someone from the carers centre.")
+    outcome = carer.record["outcomes"][0]
+    assert outcome["helps"] == "My son gives us a bit each month."
+    assert outcome["barriers"] == "The forms for benefits are too long."
+    assert outcome["who_could_help"] == "Maybe someone from the carers centre."
+    kinds = [e["type"] for e in carer.events()]
+    assert {"helps_given", "barriers_given", "who_could_help_given"} <= set(kinds)
+
+
+def test_not_quite_lets_the_person_say_it_again(carer: Conversation) -> None:
+    to_topic(carer, "finance")
+    carer.say("Money.")
+    carer.press("not_quite")
+    assert carer.text == "Sorry. Please tell me again, in your own words."
+    carer.say(BILLS)
+    assert f'"{BILLS}"' in carer.text
+    carer.say(YES)
+    assert carer.record["outcomes"][0]["words"] == BILLS
+
+
+def test_skip_moves_to_the_next_topic_and_notes_it(carer: Conversation) -> None:
+    to_topic(carer, "finance")
+    carer.say("skip")
+    assert carer.state["topic"] == "choice_in_caring"
+    assert carer.record["skipped_topics"][-1] == "finance"
+    assert carer.events("topic_skipped")[-1] == {"type": "topic_skipped", "topic": "finance"}
+
+
+def test_i_dont_know_moves_on_kindly(carer: Conversation) -> None:
+    to_topic(carer, "finance")
+    carer.say("I don't know")
+    assert carer.text.startswith("That's OK. You don't have to know.")
+    assert carer.state["topic"] == "choice_in_caring"
+    assert carer.record["outcomes"] == []
+    assert carer.record["not_sure_topics"] == ["finance"]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["No, money's fine thank God.", "Money's not a problem.", "no", "We're fine for money."],
+)
+def test_negation_records_no_outcome_and_notes_nothing_to_add(
+    carer: Conversation, answer: str
+) -> None:
+    to_topic(carer, "finance")
+    carer.say(answer)
+    assert carer.record["outcomes"] == []
+    assert carer.record["nothing_to_add_topics"] == ["finance"]
+    assert carer.text.startswith("That's good to hear.")
+    assert carer.events("topic_discussed_nothing_to_add") == [
+        {"type": "topic_discussed_nothing_to_add", "topic": "finance"}
+    ]
+
+
+def test_a_bare_yes_gets_a_probe_in_the_persons_words(carer: Conversation) -> None:
+    to_topic(carer, "finance")
+    carer.say("yes")
+    assert carer.text == "What worries you most about money?"
+    carer.say(BILLS, YES)
+    assert carer.record["outcomes"][0]["words"] == BILLS
+
+
+def test_the_topic_question_is_asked_again_after_help_why_and_repeat(carer: Conversation) -> None:
+    to_topic(carer, "finance")
+    question = "Do you have any worries about money at the moment?"
+    for control, opening in (
+        ("help", "You can type your answer"),
+        ("why", "Caring can cost money"),
+        ("repeat", "Here it is again:"),
+    ):
+        carer.say(control)
+        assert carer.text.startswith(opening)
+        assert carer.text.endswith(question)
+        assert carer.state["topic"] == "finance"
+
+
+def test_each_outcome_has_the_sentences_that_speak_to_its_domain(carer: Conversation) -> None:
+    carer.begin()
+    carer.say(f"{SLEEP} {CHOIR}")
+    assert f'"{SLEEP}"' in carer.text
+    carer.say(YES)
+    assert carer.record["outcomes"][0]["words"] == SLEEP
+    assert carer.record["outcomes"][0]["domain"] == "health_wellbeing"
+    assert carer.events("mention_remembered")[0]["topic"] == "life_of_own"
+
+
+def test_a_sentence_that_speaks_to_two_domains_is_one_outcome_with_both(
+    carer: Conversation,
+) -> None:
+    carer.begin()
+    answer = "I am exhausted and I never get a break."
+    carer.say(answer, YES)
+    outcome = carer.record["outcomes"][0]
+    assert outcome["words"] == answer
+    assert outcome["domains"] == ["health_wellbeing", "life_of_own"]
+    assert {"health_wellbeing", "life_of_own"} <= set(carer.state["done_topics"])
+
+
+def test_sentences_that_name_no_domain_stay_with_the_one_before(carer: Conversation) -> None:
+    carer.begin()
+    carer.say("I never get out. It has been two years. And the bills are a worry.")
+    assert '"I never get out. It has been two years."' in carer.text
+    carer.say(YES)
+    assert carer.record["outcomes"][0]["domain"] == "life_of_own"
+    assert carer.events("mention_remembered")[0]["topic"] == "finance"
+
+
+def test_in_a_topic_the_rest_of_the_answer_belongs_to_the_topic(carer: Conversation) -> None:
+    to_topic(carer, "finance")
+    carer.say("We get by on his pension. I am so tired though.")
+    assert '"We get by on his pension."' in carer.text
+    carer.say(YES)
+    assert carer.record["outcomes"][0]["domain"] == "finance"
+
+
+# -- listening across topics ---------------------------------------------------------------
+
+
+def test_an_earlier_mention_is_acknowledged_and_can_be_confirmed(carer: Conversation) -> None:
+    carer.begin()
+    carer.say(f"{SLEEP} {CHOIR}", YES, {"button": "not_met"}, SKIP, SKIP, SKIP)
+    assert carer.state["topic"] == "life_of_own"
+    assert f'Earlier you said: "{CHOIR}"' in carer.text
+    assert carer.button_values() == ["yes", "skip"]
+    carer.say(YES)
+    assert carer.state["phase"] == "rating"
+    choir = carer.record["outcomes"][1]
+    assert (choir["words"], choir["domain"], choir["turn"]) == (CHOIR, "life_of_own", 3)
+
+
+def test_an_earlier_mention_can_be_said_afresh(carer: Conversation) -> None:
+    carer.begin()
+    carer.say(f"{SLEEP} {CHOIR}", YES, {"button": "not_met"}, SKIP, SKIP, SKIP)
+    fresh = "Going back to choir on Tuesdays. I haven't been for a year."
+    carer.say(fresh, YES)
+    assert carer.record["outcomes"][1]["words"] == fresh
+
+
+def test_a_topic_covered_by_the_opener_is_not_asked_again(carer: Conversation) -> None:
+    carer.begin()
+    record_one(carer, SLEEP)
+    assert carer.state["topic"] == "life_of_own"
+    assert "health_wellbeing" in carer.state["done_topics"]
+
+
+def test_a_mention_made_inside_another_topic_waits_for_its_own(carer: Conversation) -> None:
+    to_topic(carer, "finance")
+    carer.say(f"{BILLS} {CHOIR}")
+    assert f'"{BILLS}"' in carer.text and CHOIR not in carer.text
+
+
+def test_every_topic_can_be_answered_and_progress_counts_up(carer: Conversation) -> None:
+    carer.begin()
+    carer.say(SKIP)
+    seen = []
+    while carer.state["phase"] in ("topic", "remembered"):
+        seen.append(carer.turn.progress.topic)
+        carer.say(SKIP)
+    assert seen == list(range(1, len(seen) + 1))
+    assert carer.turn.progress.topic == carer.turn.progress.of == len(seen)
+    assert carer.state["phase"] == "anything_else"
+
+
+# -- back, pause, stop ---------------------------------------------------------------------
+
+
+def test_back_undoes_the_last_step_and_keeps_the_turn_count(carer: Conversation) -> None:
+    to_topic(carer, "finance")
+    carer.say(BILLS, YES)
+    turn_before = carer.state["turn"]
+    carer.say("back")
+    assert carer.state["phase"] == "reflect"
+    assert carer.record["outcomes"] == []
+    assert carer.state["turn"] == turn_before + 1
+    assert carer.events("outcome_removed")[-1] == {
+        "type": "outcome_removed",
+        "outcome_id": "o1",
+        "reason": "back",
+    }
+    carer.say(YES)
+    assert carer.record["outcomes"][0]["words"] == BILLS
+
+
+def test_back_twice_goes_two_steps_back(carer: Conversation) -> None:
+    to_topic(carer, "finance")
+    carer.say(BILLS, YES, {"button": "met"})
+    carer.press("back")
+    carer.press("back")
+    assert carer.state["phase"] == "reflect"
+
+
+def test_back_at_the_start_says_so(carer: Conversation) -> None:
+    carer.start()
+    carer.say("back")
+    assert carer.text.startswith("We are at the start already.")
+    assert carer.state["phase"] == "welcome"
+
+
+def test_the_undo_stack_is_bounded(carer: Conversation) -> None:
+    carer.begin()
+    carer.say(SKIP)
+    while carer.state["phase"] == "topic":
+        carer.say(SKIP)
+    assert 0 < len(carer.state["undo"]) <= 10
+
+
+def test_pause_and_resume_from_saved_state(carer: Conversation, carer_script: Script) -> None:
+    to_topic(carer, "finance")
+    paused = carer.say("pause")
+    assert paused.phase == "paused"
+    assert carer.events("paused")[-1] == {"type": "paused", "reason": "asked"}
+    saved = json.dumps(carer.state)
+
+    later = Engine(carer_script)
+    resumed = later.step(json.loads(saved), {"button": "resume"})
+    assert resumed.phase == "topic"
+    assert resumed.text == (
+        "Welcome back. Let's carry on. Do you have any worries about money at the moment?"
+    )
+    assert [event.type for event in resumed.events] == ["resumed"]
+
+
+def test_stop_offers_to_finish_or_take_a_break(carer: Conversation) -> None:
+    to_topic(carer, "finance")
+    carer.say("stop")
+    assert carer.button_values() == ["finish_now", "take_a_break", "carry_on"]
+    carer.press("take_a_break")
+    assert carer.turn.phase == "paused"
+    carer.say("hello again")
+    carer.say("stop")
+    carer.press("carry_on")
+    assert carer.text == "We'll carry on. Do you have any worries about money at the moment?"
+
+
+def test_consent_declined_pauses_to_talk_with_the_practitioner(carer: Conversation) -> None:
+    carer.start()
+    carer.press("start")
+    declined = carer.press("no")
+    assert declined.phase == "paused"
+    assert "talk with your practitioner first" in declined.text
+    assert carer.record["consent"] is False
+    assert [e["type"] for e in carer.events()] == ["consent_declined", "paused"]
+    carer.press("resume")
+    assert "Is that OK?" in carer.text
+    carer.press("yes")
+    assert carer.state["phase"] == "opener"
+
+
+# -- anything else, summary, finish --------------------------------------------------------
+
+
+def finish_topics(carer: Conversation) -> None:
+    while carer.state["phase"] in ("topic", "remembered"):
+        carer.say(SKIP)
+
+
+def test_anything_else_adds_an_outcome_then_asks_again(carer: Conversation) -> None:
+    carer.begin()
+    carer.say(SKIP)
+    finish_topics(carer)
+    assert carer.text.endswith("Is there anything else that matters to you?")
+    carer.say(CHOIR, YES, {"button": "met"}, SKIP, SKIP, SKIP)
+    assert carer.text.endswith("Is there anything else?")
+    assert carer.record["outcomes"][0]["domain"] == "life_of_own"
+    carer.say("No, that's all")
+    assert carer.state["phase"] == "summary"
+
+
+def test_an_unrecognised_answer_to_the_opener_asks_which_domain(carer: Conversation) -> None:
+    carer.begin()
+    answer = "Tom and I want to keep going to the seaside in the summer."
+    carer.say(answer, YES)
+    assert carer.state["phase"] == "choose_domain"
+    assert carer.text == "Thank you. Which of these is it closest to?"
+    assert carer.button_values()[:3] == [
+        "domain:health_wellbeing",
+        "domain:life_of_own",
+        "domain:finance",
+    ]
+    assert carer.button_values()[-1] == "not_sure"
+    carer.press("domain:relationship")
+    outcome = carer.record["outcomes"][0]
+    assert (outcome["words"], outcome["domain"]) == (answer, "relationship")
+    assert carer.state["phase"] == "rating"
+
+
+def test_not_sure_which_domain_leaves_it_for_the_practitioner(carer: Conversation) -> None:
+    carer.begin()
+    carer.say("Just to be happy.", YES, "not sure")
+    assert carer.record["outcomes"][0]["domain"] is None
+    assert carer.state["phase"] == "rating"
+
+
+def summary_with_two(carer: Conversation) -> None:
+    to_topic(carer, "finance")
+    record_one(carer, BILLS)
+    carer.say("stop")
+    carer.press("finish_now")
+
+
+def test_the_summary_can_change_an_outcome_in_new_words(carer: Conversation) -> None:
+    carer.begin()
+    record_one(carer, SLEEP)
+    record_one(carer, CHOIR)
+    carer.say("stop")
+    carer.press("finish_now")
+    carer.press("change")
+    assert carer.button_values() == ["change:o1", "change:o2", "back"]
+    carer.press("change:o2")
+    assert f'It says: "{CHOIR}"' in carer.text
+    new_words = "Singing with my choir again, every week."
+    carer.say(new_words)
+    assert carer.state["phase"] == "summary"
+    changed = carer.record["outcomes"][1]
+    assert changed["words"] == new_words
+    assert changed["earlier_words"] == [
+        {"words": CHOIR, "turn": changed["earlier_words"][0]["turn"]}
+    ]
+    assert carer.events("outcome_changed")[-1]["words"] == new_words
+
+
+def test_the_summary_can_remove_an_outcome(carer: Conversation) -> None:
+    carer.begin()
+    record_one(carer, SLEEP)
+    record_one(carer, CHOIR)
+    carer.say("stop")
+    carer.press("finish_now")
+    carer.press("remove:o1")
+    assert carer.text.startswith("Thank you. I have taken it out.")
+    assert [o["words"] for o in carer.record["outcomes"]] == [CHOIR]
+    assert carer.record["removed_outcomes"] == ["o1"]
+    assert carer.events("outcome_removed")[-1]["reason"] == "person"
+
+
+def test_the_summary_picks_an_outcome_by_number(carer: Conversation) -> None:
+    carer.begin()
+    record_one(carer, SLEEP)
+    record_one(carer, CHOIR)
+    carer.say("stop")
+    carer.press("finish_now")
+    carer.press("remove")
+    carer.say("2")
+    assert [o["words"] for o in carer.record["outcomes"]] == [SLEEP]
+
+
+def test_an_empty_summary_can_still_finish(carer: Conversation) -> None:
+    carer.begin()
+    carer.say("stop")
+    carer.press("finish_now")
+    assert "haven't told me about anything" in carer.text
+    carer.press("confirm")
+    assert carer.record["finished"] is True
+
+
+def test_a_finished_conversation_says_so_and_changes_nothing(carer: Conversation) -> None:
+    carer.begin()
+    carer.say("stop")
+    carer.press("finish_now")
+    carer.press("confirm")
+    before = carer.record
+    carer.say("hello?")
+    assert carer.text == "This conversation has finished. Thank you for taking part."
+    assert carer.record == before
+
+
+# -- inputs --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("empty", ["", "   ", "\n\t ", {"text": "  "}])
+def test_empty_input_re_asks_kindly_and_changes_nothing(carer: Conversation, empty: object) -> None:
+    to_topic(carer, "finance")
+    before = carer.state
+    turn = carer.engine.step(before, empty)  # type: ignore[arg-type]
+    assert turn.state == before
+    assert turn.text.startswith("Take your time.")
+    assert turn.text.endswith("Do you have any worries about money at the moment?")
+
+
+def test_over_long_input_is_refused_and_the_state_is_unchanged(carer: Conversation) -> None:
+    to_topic(carer, "finance")
+    before = carer.state
+    turn = carer.engine.step(before, "money " * (MAX_INPUT_CHARS // 6 + 1))
+    assert turn.state == before
+    assert turn.events == ()
+    assert turn.text.startswith("Sorry, that is too long")
+
+
+def test_over_long_input_with_a_safety_cue_is_still_flagged(carer: Conversation) -> None:
+    to_topic(carer, "finance")
+    long_text = "money worries " * 200 + "and I want to end my life"
+    turn = carer.engine.step(carer.state, long_text)
+    assert [event.type for event in turn.events] == ["safety_flag"]
+    assert carer.engine.record(turn.state)["safety"][0]["words"] == long_text
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "I miss my garden 🌻🌻 so much 😢",
+        "Je voudrais dormir. Ça ira.",
+        "أريد أن أنام جيداً",
+        "שינה טובה בלילה",
+        "bell\x07 and\x00 null\x1b[31m red",
+        "{words} {0} {__class__} %s <script>alert(1)</script>",
+    ],
+)
+def test_unusual_text_is_kept_verbatim_and_never_breaks(carer: Conversation, answer: str) -> None:
+    to_topic(carer, "finance")
+    carer.say(answer)
+    assert answer.strip() in carer.text
+    carer.say(YES)
+    assert carer.record["outcomes"][0]["words"] == answer.strip()
+
+
+def test_a_button_that_does_not_fit_the_question_re_asks_it(carer: Conversation) -> None:
+    to_topic(carer, "finance")
+    before = carer.state["phase"], carer.state["topic"]
+    carer.press("partly_met")
+    assert carer.text.startswith("Sorry, that button is not for this question.")
+    assert (carer.state["phase"], carer.state["topic"]) == before
+
+
+def test_a_very_short_unrecognised_answer_gets_the_probes_then_is_kept(
+    carer: Conversation,
+) -> None:
+    to_topic(carer, "finance")
+    carer.say("Sometimes")
+    assert carer.text == "What worries you most about money?"
+    carer.say("Sometimes")
+    assert carer.text == "Is there a cost of caring that is hard to meet?"
+    carer.say("Sometimes", YES)
+    outcome = carer.record["outcomes"][0]
+    assert (outcome["words"], outcome["domain"]) == ("Sometimes", "finance")
+
+
+# -- replay, translation, language ---------------------------------------------------------
+
+
+def test_replaying_the_inputs_rebuilds_the_same_state(
+    carer: Conversation, carer_script: Script
+) -> None:
+    carer.begin()
+    carer.say(f"{SLEEP} {CHOIR}", YES, {"button": "not_met"}, "Naps.", SKIP, "back", SKIP, SKIP)
+    carer.say("pause", "hello", YES, {"button": "met"}, "I want to end it all", "carry_on")
+    rebuilt = replay(carer_script, "en", carer.inputs)
+    assert rebuilt.state == carer.state
+    assert rebuilt.to_dict() == carer.turn.to_dict()
+
+
+def test_every_message_goes_through_translation_but_the_persons_words_do_not(
+    carer_script: Script,
+) -> None:
+    seen: list[tuple[str, str]] = []
+
+    def shout(lang: str, msgid: str) -> str:
+        seen.append((lang, msgid))
+        # Upper case everything but the placeholders, as a translator keeps them.
+        parts = re.split(r"(\{\w+\})", msgid)
+        return "".join(part if part.startswith("{") else part.upper() for part in parts)
+
+    engine = Engine(carer_script, translate=shout)
+    turn = engine.start("en")
+    for user_input in ({"button": "start"}, YES, "i miss my choir {words}"):
+        turn = engine.step(turn.state, user_input)
+    assert '"i miss my choir {words}"' in turn.text
+    assert turn.text.startswith("THANK YOU. SO ONE THING")
+    assert all(button.label.isupper() for button in turn.question.buttons)
+    assert all(lang == "en" for lang, _ in seen)
+    assert "i miss my choir {words}" not in [msgid for _, msgid in seen]
+
+
+def test_changing_language_asks_the_pending_question_again(carer: Conversation) -> None:
+    to_topic(carer, "finance")
+    turn = carer.engine.change_language(carer.state, "en")
+    assert turn.state["lang"] == "en"
+    assert turn.text == "Do you have any worries about money at the moment?"
+
+
+def test_current_says_the_pending_question_without_changing_anything(
+    carer: Conversation,
+) -> None:
+    to_topic(carer, "finance")
+    turn = carer.engine.current(carer.state)
+    assert turn.state == carer.state
+    assert turn.text == "Do you have any worries about money at the moment?"
+
+
+def test_a_state_from_somewhere_else_is_refused(carer_script: Script) -> None:
+    with pytest.raises(ValueError, match="not a conversation state"):
+        Engine(carer_script).step({"phase": "topic"}, "hello")
+
+
+def test_the_turn_is_json(carer: Conversation) -> None:
+    to_topic(carer, "finance")
+    data = json.loads(json.dumps(carer.turn.to_dict()))
+    assert data["phase"] == "topic"
+    assert data["progress"] == {"topic": 3, "of": 10}
+    assert data["messages"][-1]["kind"] == "question"
+    assert [c["value"] for c in data["controls"]] == ["back", "skip", "pause", "repeat", "help"]

@@ -1,0 +1,80 @@
+"""Review mode: walk the outcomes agreed last time, so the person does not repeat their story."""
+
+from __future__ import annotations
+
+import pytest
+
+from .talking import SKIP, YES, Conversation
+
+EARLIER = [
+    {"id": 41, "domain": "health_wellbeing", "text": "A full night's sleep.", "rating": "not_met"},
+    {"id": 42, "domain": "life_of_own", "text": "Going back to choir.", "rating": "partly_met"},
+]
+
+
+@pytest.fixture
+def review(carer: Conversation) -> Conversation:
+    carer.start(review_outcomes=EARLIER)
+    return carer
+
+
+def test_review_welcomes_back_and_asks_consent(review: Conversation) -> None:
+    assert review.text.startswith("Hello again.")
+    review.press("start")
+    assert "Is that OK?" in review.text
+
+
+def test_review_asks_how_each_earlier_outcome_is_now(review: Conversation) -> None:
+    review.say({"button": "start"}, YES)
+    assert review.text == 'Last time you said "A full night\'s sleep." mattered. How is that now?'
+    assert review.button_values() == ["met", "partly_met", "not_met", "unknown", "skip"]
+    assert review.turn.progress.to_dict() == {"topic": 1, "of": 2}
+
+    review.press("partly_met")
+    assert review.text == "Would you like to say anything more about it, in your own words?"
+    review.say("My daughter comes on Sundays now, so I sleep then.")
+    assert review.text.startswith('Last time you said "Going back to choir." mattered.')
+    review.press("met")
+    review.press("no")
+    assert review.text == "Is there anything new that matters to you now?"
+
+    first, second = review.record["outcomes"]
+    assert (first["review_of"], first["previous_rating"], first["rating"]) == (
+        "41",
+        "not_met",
+        "partly_met",
+    )
+    assert first["words"] == "A full night's sleep."
+    assert first["update"] == "My daughter comes on Sundays now, so I sleep then."
+    assert (second["rating"], second["update"]) == ("met", None)
+    assert review.record["mode"] == "review"
+
+
+def test_review_takes_words_typed_instead_of_a_rating(review: Conversation) -> None:
+    review.say({"button": "start"}, YES)
+    review.say("It's a bit better, he sleeps more now.")
+    assert review.state["phase"] == "review_rating"
+    review.press("partly_met")
+    assert review.state["current"] == "r2"
+    assert review.record["outcomes"][0]["update"] == "It's a bit better, he sleeps more now."
+
+
+def test_review_can_skip_an_outcome_and_add_a_new_one(review: Conversation) -> None:
+    review.say({"button": "start"}, YES, SKIP, SKIP)
+    assert review.state["phase"] == "anything_else"
+    new = "I need help with the forms for carer's allowance."
+    review.say(new, YES, {"button": "not_met"}, SKIP, SKIP, SKIP)
+    assert review.text.endswith("Is there anything else?")
+    review.say("no")
+    assert review.state["phase"] == "summary"
+    assert [o["words"] for o in review.record["outcomes"]][-1] == new
+    assert review.record["outcomes"][0]["rating"] == "unknown"
+    review.press("confirm")
+    assert review.record["finished"] is True
+
+
+def test_review_summary_shows_old_and_new_words(review: Conversation) -> None:
+    review.say({"button": "start"}, YES, {"button": "met"}, "Much better now.", SKIP, "no")
+    summary = review.turn.messages[0].text
+    assert '1. "A full night\'s sleep. Much better now." (going well)' in summary
+    assert '2. "Going back to choir." (not sure)' in summary

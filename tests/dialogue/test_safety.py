@@ -1,0 +1,173 @@
+"""A safety cue interrupts the conversation in every phase, flags it, then carries on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from .talking import SKIP, YES, Conversation
+
+CUE = "Some days I think I can't go on like this."
+BILLS = "The bills keep going up and I had to give up work to care for him."
+SLEEP = "I just want a full night's sleep. I'm exhausted all the time."
+CHOIR = "I'd love to get back to my choir on a Tuesday night."
+
+
+def at_topic(c: Conversation) -> None:
+    c.begin()
+    c.say(SKIP, SKIP, SKIP)
+
+
+def at_reflect(c: Conversation) -> None:
+    at_topic(c)
+    c.say(BILLS)
+
+
+def at_rating(c: Conversation) -> None:
+    at_reflect(c)
+    c.say(YES)
+
+
+def at_summary(c: Conversation) -> None:
+    at_rating(c)
+    c.say("stop")
+    c.press("finish_now")
+
+
+def at_remembered(c: Conversation) -> None:
+    c.begin()
+    c.say(f"{SLEEP} {CHOIR}", YES, {"button": "met"}, SKIP, SKIP, SKIP)
+
+
+def at_anything_else(c: Conversation) -> None:
+    c.begin()
+    c.say(SKIP)
+    while c.state["phase"] == "topic":
+        c.say(SKIP)
+
+
+def at_summary_pick(c: Conversation) -> None:
+    c.begin()
+    c.say(SLEEP, YES, {"button": "met"}, SKIP, SKIP, SKIP)
+    c.say(CHOIR, YES, {"button": "met"}, SKIP, SKIP, SKIP)
+    c.say("stop")
+    c.press("finish_now")
+    c.press("remove")
+
+
+def at_review(c: Conversation) -> None:
+    c.start(review_outcomes=[{"id": 7, "domain": "finance", "text": BILLS, "rating": "not_met"}])
+    c.press("start")
+    c.press("yes")
+
+
+PHASES: dict[str, Callable[[Conversation], object]] = {
+    "welcome": lambda c: c.start(),
+    "consent": lambda c: (c.start(), c.press("start")),
+    "opener": lambda c: c.begin(),
+    "topic": at_topic,
+    "remembered": at_remembered,
+    "reflect": at_reflect,
+    "rephrase": lambda c: (at_reflect(c), c.press("not_quite")),
+    "rating": at_rating,
+    "helps": lambda c: (at_rating(c), c.press("met")),
+    "barriers": lambda c: (at_rating(c), c.press("met"), c.say(SKIP)),
+    "who_could_help": lambda c: (at_rating(c), c.press("met"), c.say(SKIP, SKIP)),
+    "anything_else": at_anything_else,
+    "summary": at_summary,
+    "summary_pick": at_summary_pick,
+    "summary_change": lambda c: (at_summary(c), c.press("change")),
+    "review_rating": at_review,
+    "review_update": lambda c: (at_review(c), c.press("partly_met")),
+}
+
+
+@pytest.mark.parametrize("phase", sorted(PHASES))
+def test_a_safety_cue_interrupts_every_phase_then_the_question_is_asked_again(
+    carer: Conversation, phase: str
+) -> None:
+    PHASES[phase](carer)
+    assert carer.state["phase"] == phase
+    pending = carer.turn.question.text if carer.turn.question else ""
+    outcomes_before = carer.record["outcomes"]
+
+    alarmed = carer.say(CUE)
+
+    assert [m.kind for m in alarmed.messages] == ["safety", "signposting", "question"]
+    assert "116 123" in alarmed.messages[1].text
+    assert carer.button_values() == ["practitioner", "carry_on"]
+    flag = alarmed.events[0].to_dict()
+    assert flag == {
+        "type": "safety_flag",
+        "category": flag["category"],
+        "turn": carer.state["turn"],
+        "phase": phase,
+    }
+    assert carer.record["safety"][-1]["words"] == CUE
+    assert carer.record["outcomes"] == outcomes_before
+
+    carried_on = carer.press("carry_on")
+    assert carer.state["phase"] == phase
+    assert carried_on.text.startswith("We'll carry on.")
+    assert pending.split(". ")[-1] in carried_on.text
+
+
+def test_talking_to_the_practitioner_pauses_and_keeps_the_flag(carer: Conversation) -> None:
+    at_rating(carer)
+    carer.say(CUE)
+    paused = carer.press("practitioner")
+    assert paused.phase == "paused"
+    assert "talk to your practitioner now" in paused.text
+    assert carer.events("paused")[-1] == {"type": "paused", "reason": "safety"}
+    resumed = carer.press("resume")
+    assert resumed.text == "Welcome back. Let's carry on. How are things with this now?"
+    assert len(carer.record["safety"]) == 1
+
+
+def test_back_never_undoes_a_safety_flag(carer: Conversation) -> None:
+    at_rating(carer)
+    carer.say(CUE, {"button": "carry_on"}, "back", "back")
+    assert len(carer.record["safety"]) == 1
+
+
+def test_an_answer_instead_of_the_offer_is_taken_as_the_answer(carer: Conversation) -> None:
+    at_topic(carer)
+    carer.say(CUE)
+    carer.say(BILLS)
+    assert carer.state["phase"] == "reflect"
+    assert carer.state["awaiting"] is None
+
+
+def test_a_safety_cue_while_paused_is_heard(carer: Conversation) -> None:
+    at_topic(carer)
+    carer.say("pause")
+    carer.say(CUE)
+    assert carer.state["paused"] is None
+    assert carer.button_values() == ["practitioner", "carry_on"]
+    carer.press("carry_on")
+    assert carer.text.endswith("Do you have any worries about money at the moment?")
+
+
+def test_a_safety_cue_after_finishing_is_still_flagged(carer: Conversation) -> None:
+    at_summary(carer)
+    carer.press("confirm")
+    carer.say(CUE)
+    assert len(carer.record["safety"]) == 1
+    assert carer.events("safety_flag")
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "I want to kill myself",
+        "He hits me when he is angry",
+        "I can't cope any more",
+        "I'm frightened he will hurt her",
+    ],
+)
+def test_different_risks_all_interrupt(carer: Conversation, words: str) -> None:
+    at_topic(carer)
+    alarmed = carer.say(words)
+    assert alarmed.events[0].type == "safety_flag"
+    assert alarmed.messages[0].kind == "safety"

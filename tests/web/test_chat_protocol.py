@@ -1,0 +1,292 @@
+"""The /chat Socket.IO protocol, through Flask-SocketIO's test client."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from sqlalchemy import func, select
+
+from outcomes_chat.extensions import socketio
+from outcomes_chat.outcomes.models import Assessment, ConversationTurn, RecordedOutcome, Role
+from tests.conftest import login
+
+NS = "/chat"
+_ids = itertools.count(1)
+
+
+def next_id() -> str:
+    return f"m{next(_ids)}"
+
+
+@pytest.fixture
+def team(make_user, make_person):
+    lead = make_user("morag", role=Role.LEAD_PROFESSIONAL)
+    nurse = make_user("amir")
+    make_user("outsider")
+    return make_person(lead, members=(nurse,))
+
+
+@pytest.fixture
+def conversation(client, team, db):
+    """A carer conversation started by the lead professional, logged in on `client`."""
+    login(client, "morag")
+    response = client.post(
+        f"/persons/{team.id}/conversations/new",
+        data={"framework": "carer", "language": "en", "consent_record": "y", "consent_share": "y"},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return db.scalar(select(Assessment))
+
+
+def connect(app, flask_client):
+    return socketio.test_client(app, namespace=NS, flask_test_client=flask_client)
+
+
+def say(sio, assessment, last_seq, **content):
+    payload = {
+        "assessment_id": assessment.id,
+        "client_id": content.pop("client_id", next_id()),
+        "last_seq": last_seq,
+        **content,
+    }
+    return sio.emit("say", payload, namespace=NS, callback=True)
+
+
+def turn_count(db, assessment) -> int:
+    return db.scalar(
+        select(func.count())
+        .select_from(ConversationTurn)
+        .where(ConversationTurn.assessment_id == assessment.id)
+    )
+
+
+def test_connection_without_login_is_refused(app, client):
+    sio = connect(app, client)
+    assert not sio.is_connected(NS)
+
+
+def test_join_returns_the_opening_turn(app, client, conversation):
+    sio = connect(app, client)
+    ack = sio.emit(
+        "join", {"assessment_id": conversation.id, "last_seq": 0}, namespace=NS, callback=True
+    )
+    assert ack["ok"]
+    [first] = ack["turns"]
+    assert first["seq"] == 1 and first["said"] is None
+    assert first["reply"]["messages"]
+    assert "state" not in first["reply"]
+
+
+def test_an_answer_is_stored_before_it_is_acknowledged(app, client, conversation, db):
+    sio = connect(app, client)
+    sio.emit("join", {"assessment_id": conversation.id, "last_seq": 0}, namespace=NS, callback=True)
+    ack = say(sio, conversation, 1, button="start")
+    assert ack["ok"] and not ack["duplicate"]
+    assert ack["turn"]["seq"] == 2
+    assert ack["turn"]["said"]["button"] == "start"
+    db.expire_all()
+    stored = db.get(Assessment, conversation.id)
+    assert stored.last_seq == 2 and turn_count(db, conversation) == 2
+
+
+def test_a_repeated_client_id_is_applied_once(app, client, conversation, db):
+    sio = connect(app, client)
+    first = say(sio, conversation, 1, client_id="same-id", button="start")
+    again = say(sio, conversation, 1, client_id="same-id", button="start")
+    assert again["ok"] and again["duplicate"]
+    assert again["turn"] == first["turn"]
+    assert turn_count(db, conversation) == 2
+
+
+def test_reconnecting_client_gets_what_it_missed(app, client, conversation):
+    sio = connect(app, client)
+    say(sio, conversation, 1, button="start")
+    say(sio, conversation, 2, button="yes")
+    sio.disconnect(NS)
+    again = connect(app, client)
+    ack = again.emit(
+        "join", {"assessment_id": conversation.id, "last_seq": 1}, namespace=NS, callback=True
+    )
+    assert [turn["seq"] for turn in ack["turns"]] == [2, 3]
+
+
+def test_words_are_kept_verbatim_and_outcomes_recorded(app, client, conversation, db):
+    sio = connect(app, client)
+    seq = 1
+    words = "  Honestly just getting a full night's sleep. I'm shattered.  "
+    for content in ({"button": "start"}, {"button": "yes"}, {"text": words}, {"button": "yes"}):
+        ack = say(sio, conversation, seq, **content)
+        assert ack["ok"], ack
+        seq = ack["turn"]["seq"]
+    stored = db.scalars(select(ConversationTurn).where(ConversationTurn.said_text.is_not(None)))
+    assert [turn.said_text for turn in stored] == [words]
+    outcome = db.scalar(select(RecordedOutcome))
+    assert outcome is not None
+    assert outcome.words == words.strip()
+    assert "health_wellbeing" in outcome.domains
+
+
+def test_other_connections_to_the_conversation_see_the_turn(app, client, conversation, team):
+    practitioner = connect(app, client)
+    practitioner.emit(
+        "join", {"assessment_id": conversation.id, "last_seq": 0}, namespace=NS, callback=True
+    )
+    nurse_client = app.test_client()
+    login(nurse_client, "amir")
+    nurse = connect(app, nurse_client)
+    nurse.emit(
+        "join", {"assessment_id": conversation.id, "last_seq": 0}, namespace=NS, callback=True
+    )
+    nurse.get_received(NS)
+    say(practitioner, conversation, 1, button="start")
+    received = [event for event in nurse.get_received(NS) if event["name"] == "turn"]
+    assert [event["args"][0]["seq"] for event in received] == [2]
+
+
+def test_outsider_cannot_join_or_say(app, conversation):
+    outsider_client = app.test_client()
+    login(outsider_client, "outsider")
+    sio = connect(app, outsider_client)
+    ack = sio.emit(
+        "join", {"assessment_id": conversation.id, "last_seq": 0}, namespace=NS, callback=True
+    )
+    assert ack == {
+        "ok": False,
+        "error": {"code": "forbidden", "message": "This conversation is not available to you."},
+    }
+    ack = say(sio, conversation, 1, button="start")
+    assert ack["error"]["code"] == "forbidden"
+    assert [e["name"] for e in sio.get_received(NS)] == ["error", "error"]
+
+
+def test_logging_out_ends_the_sockets_access(app, client, conversation, db):
+    sio = connect(app, client)
+    client.post("/logout")
+    ack = say(sio, conversation, 1, button="start")
+    assert ack["error"]["code"] == "unauthorised"
+    assert turn_count(db, conversation) == 1
+
+
+def test_an_over_long_answer_is_refused_and_changes_nothing(app, client, conversation, db):
+    sio = connect(app, client)
+    say(sio, conversation, 1, button="start")
+    ack = say(sio, conversation, 2, text="x" * 2001)
+    assert ack["error"]["code"] == "too_long"
+    assert "2000" in ack["error"]["message"]
+    assert turn_count(db, conversation) == 2
+    assert sio.is_connected(NS)
+
+
+MALFORMED = [
+    None,
+    "just a string",
+    ["a", "list"],
+    42,
+    {"client_id": "a", "last_seq": 0, "text": "hi"},
+    {"assessment_id": "1", "client_id": "a", "last_seq": 0, "text": "hi"},
+    {"assessment_id": True, "client_id": "a", "last_seq": 0, "text": "hi"},
+    {"assessment_id": -1, "client_id": "a", "last_seq": 0, "text": "hi"},
+    {"assessment_id": None, "client_id": None, "last_seq": 0, "text": "hi"},
+    {"assessment_id": 1, "client_id": "", "last_seq": 0, "text": "hi"},
+    {"assessment_id": 1, "client_id": "x" * 65, "last_seq": 0, "text": "hi"},
+    {"assessment_id": 1, "client_id": "bad id!", "last_seq": 0, "text": "hi"},
+    {"assessment_id": 1, "client_id": 7, "last_seq": 0, "text": "hi"},
+    {"assessment_id": 1, "client_id": "a", "last_seq": -1, "text": "hi"},
+    {"assessment_id": 1, "client_id": "a", "last_seq": "0", "text": "hi"},
+    {"assessment_id": 1, "client_id": "a", "last_seq": 1.5, "text": "hi"},
+    {"assessment_id": 1, "client_id": "a", "last_seq": 0},
+    {"assessment_id": 1, "client_id": "a", "last_seq": 0, "text": 5},
+    {"assessment_id": 1, "client_id": "a", "last_seq": 0, "text": ["hi"]},
+    {"assessment_id": 1, "client_id": "a", "last_seq": 0, "text": "hi", "button": "yes"},
+    {"assessment_id": 1, "client_id": "a", "last_seq": 0, "button": ""},
+    {"assessment_id": 1, "client_id": "a", "last_seq": 0, "button": "b" * 65},
+    {"assessment_id": 1, "client_id": "a", "last_seq": 0, "button": {"value": "yes"}},
+    {"assessment_id": 1, "client_id": "a", "last_seq": 0, "language": "xx"},
+]
+
+
+@pytest.mark.parametrize("payload", MALFORMED, ids=range(len(MALFORMED)))
+def test_malformed_say_gets_an_error_event_and_changes_nothing(
+    app, client, conversation, db, payload
+):
+    if (
+        isinstance(payload, dict)
+        and type(payload.get("assessment_id")) is int
+        and payload["assessment_id"] == 1
+    ):
+        payload = {**payload, "assessment_id": conversation.id}
+    sio = connect(app, client)
+    ack = sio.emit("say", payload, namespace=NS, callback=True)
+    assert ack["ok"] is False
+    assert ack["error"]["code"] in {"bad_request", "forbidden"}
+    assert [e["name"] for e in sio.get_received(NS)] == ["error"]
+    assert turn_count(db, conversation) == 1
+    assert sio.is_connected(NS)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [None, [], {"assessment_id": "x", "last_seq": 0}, {"assessment_id": 1, "last_seq": None}],
+)
+def test_malformed_join_gets_an_error_event(app, client, conversation, payload):
+    if (
+        isinstance(payload, dict)
+        and type(payload.get("assessment_id")) is int
+        and payload["assessment_id"] == 1
+    ):
+        payload = {**payload, "assessment_id": conversation.id}
+    sio = connect(app, client)
+    ack = sio.emit("join", payload, namespace=NS, callback=True)
+    assert ack["ok"] is False
+    assert sio.get_received(NS)[-1]["name"] == "error"
+
+
+def test_too_many_events_are_rate_limited(app, client, conversation):
+    sio = connect(app, client)
+    codes = [
+        sio.emit(
+            "join", {"assessment_id": conversation.id, "last_seq": 0}, namespace=NS, callback=True
+        )
+        .get("error", {})
+        .get("code")
+        for _ in range(25)
+    ]
+    assert "rate_limited" in codes
+    assert sio.is_connected(NS)
+
+
+def test_a_safety_cue_flags_the_conversation_and_alerts_the_team(app, client, conversation, db):
+    nurse_client = app.test_client()
+    login(nurse_client, "amir")
+    nurse = connect(app, nurse_client)
+    sio = connect(app, client)
+    say(sio, conversation, 1, button="start")
+    say(sio, conversation, 2, button="yes")
+    ack = say(sio, conversation, 3, text="Some nights I think I can't go on like this")
+    assert any(e["type"] == "safety_flag" for e in ack["turn"]["reply"]["events"])
+    db.expire_all()
+    assert db.get(Assessment, conversation.id).safety_flag
+    alerts = [e for e in nurse.get_received(NS) if e["name"] == "safety_alert"]
+    assert len(alerts) == 1
+    assert "can't go on" not in str(alerts[0])
+
+
+def test_flagged_person_comes_first_on_the_dashboard(
+    app, client, conversation, team, make_person, db
+):
+    make_person(db.merge(team.lead.user), case_reference="AAA-1", name="Aaron Able")
+    sio = connect(app, client)
+    say(sio, conversation, 1, button="start")
+    say(sio, conversation, 2, button="yes")
+    say(sio, conversation, 3, text="I want to end it all")
+    page = client.get("/").get_data(as_text=True)
+    assert page.index("Margaret Wilson") < page.index("Aaron Able")
+    assert "Safety concern" in page
+
+
+def test_language_change_is_a_turn(app, client, conversation, db):
+    sio = connect(app, client)
+    ack = say(sio, conversation, 1, language="en")
+    assert ack["ok"]
+    assert ack["turn"]["said"]["button"] == "language:en"
