@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints."""
     app = Flask(
         __name__,
+        instance_path=os.environ.get("OUTCOMES_INSTANCE_PATH") or None,
         instance_relative_config=True,
         template_folder="web/templates",
         static_folder="web/static",

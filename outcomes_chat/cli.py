@@ -132,8 +132,11 @@ DEMO_TEAM = [
 
 
 @click.command("demo")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the demo password from standard input."
+)
 @with_appcontext
-def demo_command() -> None:
+def demo_command(password_stdin: bool) -> None:
     """Seed a demo team and two persons, once; prints how to log in."""
     if current_app.config.get("PRODUCTION"):
         fail("The demo team is for trying the app out; it is refused when OUTCOMES_ENV=production.")
@@ -142,7 +145,11 @@ def demo_command() -> None:
     if accounts.find_user(db, "morag") is not None:
         click.echo("The demo team is already there.")
         return
-    password = secrets.token_urlsafe(9)
+    password = _read_password(True) if password_stdin else secrets.token_urlsafe(9)
+    try:
+        accounts.check_password_rules(password)
+    except RuleError:
+        fail(f"The password must be at least {accounts.MIN_PASSWORD_LENGTH} characters.")
     created = {
         username: accounts.create_user(db, username, name, password, role, agency)
         for username, name, role, agency in DEMO_TEAM
