@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from . import migrate
+from .conversation_cli import classify, talk
 from .database import get_db
 from .outcomes import accounts
 from .outcomes.errors import RuleError
@@ -218,6 +219,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(talk)
+    app.cli.add_command(classify)
 
 
 def _create_app() -> Flask:
