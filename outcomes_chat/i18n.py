@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from flask import request, session
 LOCALES: dict[str, str] = {"en": "English"}
 DEFAULT_LOCALE = "en"
 RTL_LOCALES = frozenset({"ar", "fa", "he", "ur"})
+IDENTIFIER = re.compile(r"[a-z0-9_:.-]+")
 
 
 def select_locale() -> str:
@@ -34,25 +36,32 @@ def text_direction(locale: str) -> str:
 def extract_prompts(
     fileobj: Any, keywords: Any, comment_tags: Any, options: dict[str, Any]
 ) -> Iterator[tuple[int, str, str, list[str]]]:
-    """Babel extractor: every string under a translatable key in a prompts YAML file."""
+    """Babel extractor: every sentence in a prompts YAML file, skipping ids and codes."""
     import yaml
 
-    keys = set((options.get("keys") or "text").split())
+    skip = set((options.get("skip_keys") or "").split())
     document = yaml.compose(fileobj.read().decode("utf-8"))
-    yield from _walk(document, keys, None)
+    yield from _walk(document, skip, None)
 
 
-def _walk(node: Any, keys: set[str], key: str | None) -> Iterator[tuple[int, str, str, list[str]]]:
+def _walk(node: Any, skip: set[str], key: str | None) -> Iterator[tuple[int, str, str, list[str]]]:
     import yaml
 
+    if key in skip:
+        return
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            yield from _walk(value_node, keys, key_node.value)
+            yield from _walk(value_node, skip, key_node.value)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
-            yield from _walk(item, keys, key)
-    elif isinstance(node, yaml.ScalarNode) and key in keys and node.value.strip():
+            yield from _walk(item, skip, key)
+    elif isinstance(node, yaml.ScalarNode) and _is_sentence(node.value):
         yield node.start_mark.line + 1, "gettext", node.value, []
+
+
+def _is_sentence(value: str) -> bool:
+    # Identifiers such as "health_wellbeing" or "not_met" are data, not words to translate.
+    return bool(value.strip()) and not IDENTIFIER.fullmatch(value)
 
 
 def prompt_translator(translations_dir: Path) -> Callable[[str, str], str]:

@@ -207,6 +207,10 @@ def open_link(token: str) -> Response | tuple[str, int]:
     if opened is None:
         db.rollback()
         return _link_refused()
+    link = opened.link
+    record_audit(
+        db, f"link:{link.id}", "view", "assessment", link.assessment_id, link.assessment.person_id
+    )
     db.commit()
     session.clear()
     session[LINK_SESSION_KEY] = {"id": opened.link.id, "key": opened.browser_key}
