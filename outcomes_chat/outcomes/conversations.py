@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..dialogue.engine import Engine
+from ..dialogue.turn import Turn
 from .models import (
     Assessment,
     AssessmentStatus,
@@ -29,22 +31,6 @@ from .models import (
 MAX_ANSWER_LENGTH = 2000
 MAX_CLIENT_ID_LENGTH = 64
 SAFETY_EVENT = "safety_flag"
-
-
-class TurnLike(Protocol):
-    state: dict[str, Any]
-    phase: str
-
-    def to_dict(self) -> dict[str, Any]: ...
-
-
-class EngineLike(Protocol):
-    """What this module needs of outcomes_chat.dialogue's Engine."""
-
-    def start(self, lang: str, **kwargs: Any) -> TurnLike: ...
-    def step(self, state: dict[str, Any], user_input: Any) -> TurnLike: ...
-    def change_language(self, state: dict[str, Any], lang: str) -> TurnLike: ...
-    def record(self, state: dict[str, Any]) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -69,7 +55,7 @@ class StoredTurn:
     safety: bool = False
 
 
-def public_reply(turn: TurnLike) -> dict[str, Any]:
+def public_reply(turn: Turn) -> dict[str, Any]:
     """What a client is sent of a turn: everything but the engine's internal state."""
     reply = turn.to_dict()
     reply.pop("state", None)
@@ -78,7 +64,7 @@ def public_reply(turn: TurnLike) -> dict[str, Any]:
 
 def start_conversation(
     db: Session,
-    engine: EngineLike,
+    engine: Engine,
     person: Person,
     started_by: User,
     framework: str,
@@ -87,8 +73,7 @@ def start_conversation(
     review_outcomes: Sequence[dict[str, Any]] = (),
 ) -> Assessment:
     """Create the assessment, record consent per purpose and store the opening turn."""
-    options = {"review_outcomes": list(review_outcomes)} if review_outcomes else {}
-    first = engine.start(language, **options)
+    first = engine.start(language, review_outcomes=list(review_outcomes) or None)
     assessment = Assessment(
         person=person,
         framework=framework,
@@ -130,7 +115,7 @@ def find_turn(db: Session, assessment: Assessment, client_id: str) -> Conversati
 
 def take_turn(
     db: Session,
-    engine: EngineLike,
+    engine: Engine,
     assessment: Assessment,
     client_id: str,
     said: Said,

@@ -100,14 +100,19 @@ def _refusal(error: Refused, client_id: object = None) -> dict[str, Any]:
     return {"ok": False, "error": payload}
 
 
+def _sid() -> str:
+    """This connection's Socket.IO session id (Flask-SocketIO sets it on the request)."""
+    return str(request.sid)  # type: ignore[attr-defined]
+
+
 def _check_rate() -> None:
     now = time.monotonic()
-    recent = [t for t in _recent_events[request.sid] if now - t < RATE_LIMIT_WINDOW]
+    recent = [t for t in _recent_events[_sid()] if now - t < RATE_LIMIT_WINDOW]
     if len(recent) >= RATE_LIMIT_EVENTS:
-        _recent_events[request.sid] = recent
+        _recent_events[_sid()] = recent
         raise Refused("rate_limited", _("That was a lot at once. Please wait a moment."))
     recent.append(now)
-    _recent_events[request.sid] = recent
+    _recent_events[_sid()] = recent
 
 
 def _int_field(data: dict[str, Any], name: str, minimum: int = 0) -> int:
@@ -168,7 +173,7 @@ def on_connect(_auth: object = None) -> None:
 @socketio.on("disconnect", namespace=NAMESPACE)
 def on_disconnect(*_args: object) -> None:
     """Forget this connection's rate-limit history."""
-    _recent_events.pop(request.sid, None)
+    _recent_events.pop(_sid(), None)
 
 
 @socketio.on("join", namespace=NAMESPACE)
