@@ -125,6 +125,10 @@ def test_words_are_kept_verbatim_and_outcomes_recorded(app, client, conversation
     assert outcome is not None
     assert outcome.words == words.strip()
     assert "health_wellbeing" in outcome.domains
+    source = db.scalar(
+        select(ConversationTurn).where(ConversationTurn.engine_turn == outcome.source_turn)
+    )
+    assert source.said_text == words
 
 
 def test_other_connections_to_the_conversation_see_the_turn(app, client, conversation, team):
@@ -290,3 +294,38 @@ def test_language_change_is_a_turn(app, client, conversation, db):
     ack = say(sio, conversation, 1, language="en")
     assert ack["ok"]
     assert ack["turn"]["said"]["button"] == "language:en"
+
+
+def test_stored_turns_replay_to_the_stored_state(app, client, conversation, db):
+    from outcomes_chat.web.engines import engine_for
+
+    sio = connect(app, client)
+    seq = 1
+    for content in (
+        {"button": "start"},
+        {"button": "yes"},
+        {"text": "   "},
+        {"text": "I miss my choir and I never sleep"},
+        {"button": "back"},
+        {"text": "Getting out to the choir on Tuesdays"},
+        {"button": "yes"},
+        {"button": "partly_met"},
+        {"text": "why"},
+        {"button": "skip"},
+    ):
+        ack = say(sio, conversation, seq, **content)
+        assert ack["ok"], ack
+        seq = ack["turn"]["seq"]
+    with app.app_context():
+        engine = engine_for("carer")
+    turns = db.scalars(
+        select(ConversationTurn)
+        .where(ConversationTurn.assessment_id == conversation.id)
+        .order_by(ConversationTurn.seq)
+    ).all()
+    state = engine.start("en").state
+    for turn in turns[1:]:
+        said = {"button": turn.said_button} if turn.said_button else turn.said_text
+        state = engine.step(state, said).state
+    db.expire_all()
+    assert state == db.get(Assessment, conversation.id).state
