@@ -146,9 +146,7 @@ def _print(path: Path, quotes: list[dict], results: list[Result]) -> None:
     for result in results:
         per_domain[result.name] = _per_domain(quotes, result.predictions, keys)
     rows.append(("top-1 accuracy", [_top1(quotes, labelled, r) for r in results]))
-    rows.append(
-        ("macro-F1 (domains with labels)", [_macro(per_domain[r.name]) for r in results])
-    )
+    rows.append(("macro-F1 (domains with labels)", [_macro(per_domain[r.name]) for r in results]))
     rows.append(("no-domain quotes left empty", [_empty(empty, r) for r in results]))
     rows.append(("domains returned per quote", [_mean_len(r) for r in results]))
     rows.append(("utterances/s, cold", [_speed(r, "cold") for r in results]))

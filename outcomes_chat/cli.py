@@ -133,9 +133,7 @@ DEMO_TEAM = [
 
 
 @click.command("demo")
-@click.option(
-    "--password-stdin", is_flag=True, help="Read the demo password from standard input."
-)
+@click.option("--password-stdin", is_flag=True, help="Read the demo password from standard input.")
 @with_appcontext
 def demo_command(password_stdin: bool) -> None:
     """Seed a demo team and two persons, once; prints how to log in."""

@@ -57,7 +57,6 @@ def talk(framework: str, lang: str, as_json: bool, prompts_dir: Path) -> None:
     that button) and the record is printed as JSON at the end.
     """
     _check_framework(prompts_dir, framework)
-    stdin = sys.stdin
     try:
         engine = Engine(load_script(prompts_dir, framework, lang))
         turn = engine.start(lang)
@@ -66,7 +65,7 @@ def talk(framework: str, lang: str, as_json: bool, prompts_dir: Path) -> None:
                 _show(turn)
             if turn.phase == "finished":
                 break
-            line = _next_line(stdin, prompt=not as_json)
+            line = _next_line(sys.stdin, prompt=not as_json)
             if line is None:
                 break
             turn = engine.step(turn.state, _read_line(line, turn))
@@ -119,7 +118,7 @@ def _show(turn: Turn) -> None:
         click.echo(message.text)
         for number, button in enumerate(message.buttons, start=1):
             click.echo(f"  [{number}] {button.label}")
-    if turn.phase not in ("finished", "paused"):
+    if turn.progress.topic and turn.phase not in ("finished", "paused"):
         click.echo(f"(topic {turn.progress.topic} of {turn.progress.of})")
 
 

@@ -13,7 +13,10 @@ mapping `{"text": "..."}` is free text too. Buttons carry plain values:
 
 Typed control words ("skip", "go back", "why do you ask") are recognised per language by
 the recogniser and mean the same as the buttons. A button that does not fit the question
-re-asks it. Text is stripped of surrounding white space; empty text, or text longer than
+re-asks it; a typed number is just text (the terminal's `talk` maps numbers to buttons).
+While paused, any input resumes and asks the pending question again.
+
+Text is stripped of surrounding white space. Empty text, or text longer than
 MAX_INPUT_CHARS, is answered kindly and the state is returned unchanged (a long text with a
 safety cue is still flagged: safety comes first).
 
@@ -29,13 +32,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from outcomes_chat.dialogue.recognise import Recogniser, split_sentences
+from outcomes_chat.dialogue.recognise import Recogniser, SafetyHit
 from outcomes_chat.dialogue.script import RATINGS, Script, Topic
 from outcomes_chat.dialogue.state import Candidate, Outcome, SafetyNote, Said, State
+from outcomes_chat.dialogue.text import sentence_spans
 from outcomes_chat.dialogue.turn import Button, Event, Message, Progress, Turn
 from outcomes_chat.dialogue.wording import Translate, Wording, no_translation
 
 MAX_INPUT_CHARS = 2000
+
+# Recognition falls back to this language when there is no lexicon for the person's own,
+# and its safety cues are always listened for too: people mix languages, and a missed
+# cue costs far more than a false alarm.
+FALLBACK_LANG = "en"
 
 # An unrecognised answer shorter than this many words gets a follow-up probe first.
 SHORT_ANSWER_WORDS = 3
@@ -154,6 +163,13 @@ def replay(
     return turn
 
 
+def _recogniser(script: Script, lang: str) -> Recogniser:
+    """The recogniser for a language, or the fallback one when it has no lexicon yet."""
+    if not (script.prompts_dir / "lexicon" / lang).is_dir():
+        lang = FALLBACK_LANG
+    return Recogniser.load(script.prompts_dir, script.framework.id, lang)
+
+
 def _review_outcome(index: int, item: Mapping[str, Any]) -> Outcome:
     """An outcome agreed last time, to be looked at again."""
     domain = item.get("domain")
@@ -207,7 +223,8 @@ class _Step:
         self.script = script
         self.state = state
         self.say = Wording(translate, state.lang)
-        self.hear = Recogniser.load(script.prompts_dir, script.framework.id, state.lang)
+        self.hear = _recogniser(script, state.lang)
+        self.safety_ears = tuple(dict.fromkeys([self.hear, _recogniser(script, FALLBACK_LANG)]))
         self.lead: list[str] = []  # short lines said just before the next question
         self.messages: list[Message] = []  # messages said before the question, on their own
         self.events: list[Event] = []
@@ -220,7 +237,7 @@ class _Step:
         """Why this text is not taken in: empty, or too long (unless it has a safety cue)."""
         if not text:
             return "empty_input"
-        if len(text) > MAX_INPUT_CHARS and self.hear.safety(text) is None:
+        if len(text) > MAX_INPUT_CHARS and self.safety_hit(text) is None:
             return "too_long"
         return None
 
@@ -233,7 +250,7 @@ class _Step:
         """Route one accepted input: safety first, then pauses, offers, controls, the phase."""
         state = self.state
         text = utterance.text
-        hit = self.hear.safety(text) if text else None
+        hit = self.safety_hit(text) if text else None
         if hit is not None:
             self.safety(hit.category, text)
             return
@@ -254,10 +271,18 @@ class _Step:
         elif intent == "pause":
             self.pause("asked")
         elif intent == "stop":
-            self.state.awaiting = "stop"
+            self.stop()
         else:
             handler = getattr(self, f"on_{state.phase}")
             handler(text if utterance.button is None else "", intent)
+
+    def safety_hit(self, text: str) -> SafetyHit | None:
+        """A cue of risk in the person's language or the fallback one."""
+        for ear in self.safety_ears:
+            hit = ear.safety(text)
+            if hit is not None:
+                return hit
+        return None
 
     # -- anywhere ---------------------------------------------------------------------------
 
@@ -327,6 +352,13 @@ class _Step:
         for outcome_id in sorted(before - after):
             self.event("outcome_removed", outcome_id=outcome_id, reason="back")
         self.lead.append(self.message("back"))
+
+    def stop(self) -> None:
+        """Offer to finish now or take a break; before consent there is nothing to finish."""
+        if self.state.consent:
+            self.state.awaiting = "stop"
+        else:
+            self.pause("stop")
 
     def pause(self, reason: str) -> None:
         """Stop for now; the pending question waits for the person to come back."""
@@ -408,13 +440,13 @@ class _Step:
         state = self.state
         remaining = [t for t in self.script.topics if t.id not in state.done_topics]
         spoken_of = [t for t in remaining if state.mentions.get(t.id)]
-        following = (spoken_of or remaining or [None])[0]
         state.asked = None
         state.probe = 0
-        if following is None:
+        if not remaining:
             state.topic = None
             self.enter("anything_else")
             return
+        following = (spoken_of or remaining)[0]
         state.topic = following.id
         self.enter("remembered" if following in spoken_of else "topic")
 
@@ -508,7 +540,8 @@ class _Step:
         self, text: str, by_domain: Mapping[str, list[str]], topic: Topic | None
     ) -> list[Candidate]:
         """One candidate per domain (or domains sharing the same sentences), in exact words."""
-        sentences = split_sentences(text) or [text]
+        spans = sentence_spans(text) or [(0, len(text))]
+        sentences = [text[start:end] for start, end in spans]
         owned = {d: set(_indices(sentences, said)) for d, said in by_domain.items()}
         owned = {domain: indices for domain, indices in owned.items() if indices}
         if not owned:
@@ -522,9 +555,8 @@ class _Step:
         groups: dict[tuple[int, ...], list[str]] = {}
         for domain in _topic_first(owned, topic):
             groups.setdefault(tuple(sorted(owned[domain])), []).append(domain)
-        spans = _spans(text, sentences)
         return [
-            Candidate(domains, _words(text, sentences, spans, indices), self.state.turn)
+            Candidate(domains, _words(text, spans, indices), self.state.turn)
             for indices, domains in sorted(groups.items())
         ]
 
@@ -614,13 +646,17 @@ class _Step:
         self.enter("rating" if outcome.domains else "choose_domain")
 
     def cover_topics(self, domains: list[str]) -> None:
-        """A later topic is covered by an outcome already heard for it (unless more is waiting)."""
-        for domain in domains:
-            owner = self.script.owner(domain)
-            if owner is None or owner.id == self.state.topic or self.state.mode == "review":
-                continue
-            if owner.id not in self.state.done_topics and not self.state.mentions.get(owner.id):
-                self.state.done_topics.append(owner.id)
+        """The topic of an outcome's main domain needs no asking now (unless more is waiting).
+
+        Only the main domain counts: a topic wrongly thought covered would never be asked,
+        while asking one that was touched on costs a question.
+        """
+        owner = self.script.owner(domains[0]) if domains else None
+        state = self.state
+        if owner is None or owner.id == state.topic or state.mode == "review":
+            return
+        if owner.id not in state.done_topics and not state.mentions.get(owner.id):
+            state.done_topics.append(owner.id)
 
     def on_choose_domain(self, text: str, intent: str | None) -> None:
         outcome = self.current_outcome()
@@ -758,7 +794,7 @@ class _Step:
     def on_summary_pick(self, text: str, intent: str | None) -> None:
         state = self.state
         action, chosen = _split_action(intent)
-        if text.isdigit() and 0 < int(text) <= len(state.outcomes):
+        if text.isdecimal() and 0 < int(text) <= len(state.outcomes):
             action, chosen = state.pick, state.outcomes[int(text) - 1].id
         if action in ("change", "remove") and state.outcome(chosen):
             self.picked(action, chosen)
@@ -942,12 +978,11 @@ class _Step:
             text = self.paused_text(state.paused)
             return [Message(text, (self.button("resume"),), kind="question")]
         if state.awaiting == "safety":
-            buttons = (self.button("practitioner"), self.button("carry_on"))
-            return [Message(self.say(self.script.signposting.offer), buttons, "question")]
+            offer = self.say(self.script.signposting.offer)
+            return self.asking(offer, self.button("practitioner"), self.button("carry_on"))
         if state.awaiting == "stop":
-            values = ("finish_now", "take_a_break", "carry_on")
-            buttons = tuple(self.button(value) for value in values)
-            return [Message(self.message("stop_offer"), buttons, "question")]
+            buttons = (self.button(value) for value in ("finish_now", "take_a_break", "carry_on"))
+            return self.asking(self.message("stop_offer"), *buttons)
         ask = getattr(self, f"ask_{state.phase}")
         return ask()
 
@@ -1105,46 +1140,17 @@ def _topic_first(domains: Iterable[str], topic: Topic | None) -> list[str]:
     return sorted(ordered, key=lambda domain: domain not in topic.domains)
 
 
-def _spans(text: str, sentences: list[str]) -> list[tuple[int, int] | None]:
-    """Where each sentence starts and ends in the text, when it can be found verbatim."""
-    spans: list[tuple[int, int] | None] = []
-    cursor = 0
-    for sentence in sentences:
-        start = text.find(sentence, cursor)
-        if start < 0:
-            spans.append(None)
-            continue
-        spans.append((start, start + len(sentence)))
-        cursor = start + len(sentence)
-    return spans
-
-
-def _words(
-    text: str, sentences: list[str], spans: list[tuple[int, int] | None], indices: Sequence[int]
-) -> str:
+def _words(text: str, spans: list[tuple[int, int]], indices: Sequence[int]) -> str:
     """The person's exact words for these sentences: neighbouring sentences keep their spacing."""
-    if len(indices) == len(sentences):
+    if len(indices) == len(spans):
         return text
-    found = [spans[index] for index in indices]
-    if any(span is None for span in found):
-        return " ".join(sentences[index] for index in indices)
     runs: list[list[int]] = []
     for index in indices:
         if runs and runs[-1][-1] == index - 1:
             runs[-1].append(index)
         else:
             runs.append([index])
-    return " ".join(text[_start(spans, run[0]) : _end(spans, run[-1])] for run in runs)
-
-
-def _start(spans: list[tuple[int, int] | None], index: int) -> int:
-    span = spans[index]
-    return span[0] if span else 0
-
-
-def _end(spans: list[tuple[int, int] | None], index: int) -> int:
-    span = spans[index]
-    return span[1] if span else 0
+    return " ".join(text[spans[run[0]][0] : spans[run[-1]][1]] for run in runs)
 
 
 def _after_prefix(value: str | None, prefix: str) -> str | None:

@@ -23,10 +23,21 @@ from rapidfuzz import fuzz, process
 
 from outcomes_chat.dialogue.content import ContentError, load_document
 from outcomes_chat.dialogue.frameworks import load_framework
-from outcomes_chat.dialogue.text import FILLERS, sentence_spans, split_clauses, words
+from outcomes_chat.dialogue.text import FILLERS, clause_tokens, sentence_spans, word, words
 from outcomes_chat.dialogue.text import split_sentences as split_sentences
 
-CONTROL_INTENTS = ("skip", "back", "pause", "repeat", "help", "why", "stop", "yes", "no", "not_sure")
+CONTROL_INTENTS = (
+    "skip",
+    "back",
+    "pause",
+    "repeat",
+    "help",
+    "why",
+    "stop",
+    "yes",
+    "no",
+    "not_sure",
+)
 SAFETY_CATEGORIES = (
     "self_harm",
     "harm_to_others",
@@ -37,26 +48,31 @@ SAFETY_CATEGORIES = (
     "cant_cope",
 )
 
-# A domain is recognised at this score (0..100). Every cue on its own clears it; hints need
-# company (three hints, or a hint backing a cue that was itself weakened by slips or gaps).
+# A domain is recognised at this score (0..100). Every cue on its own clears it (unless weakened
+# by a forgiven slip and extra words); hints never do: they only add to a cue of their domain.
 DOMAIN_THRESHOLD = 50.0
 # Weight of one cue by its number of counted words: longer cues are more specific.
 _CUE_WEIGHTS = (0.60, 0.72, 0.82)
 _HINT_WEIGHT = 0.25
 # Each extra word standing between two words of a cue weakens the match a little.
 _GAP_FACTOR = 0.93
-# At most this many extra words between two consecutive words of a phrase.
+# At most this many extra words between two consecutive words of a phrase. The trie tries the
+# farthest step first on its stack, so the adjacent word is looked at first.
 _MAX_GAP = 1
+_STEPS = tuple(range(_MAX_GAP + 1, 0, -1))
 # A negation reaches a cue this many counted words away, within its clause.
 _NEGATION_REACH = 4
-# Words of at least this length may be corrected to a cue word at this rapidfuzz ratio:
-# one slip in a long word passes, while "lovely" stays apart from "lonely" (83).
-_FUZZY_MIN_LEN = 5
-_FUZZY_CUTOFF = 86.0
-_FUZZY_CACHE_SIZE = 50_000
+# A word of at least this length that is not a cue word may be corrected to a cue word of at
+# least _FUZZY_TARGET_LEN letters with the same first letter, at this rapidfuzz ratio: one slip
+# in a long word passes ("exausted"), while "lovely" stays apart from "lonely" (83) and short
+# everyday words ("cared", "found", "billy") are not bent into cue words ("card", "fund").
+_FUZZY_MIN_LEN = 6
+_FUZZY_TARGET_LEN = 5
+_FUZZY_CUTOFF = 85.0
+_WORD_CACHE_SIZE = 50_000
 # Control words: the whole reply, at most this many words once courtesy is removed.
 _CONTROL_MAX_WORDS = 8
-_CONTROL_CUTOFF = 86.0
+_CONTROL_CUTOFF = 85.0
 # Longer input is cut before analysis: a chat answer is far shorter, and this bounds the time.
 _MAX_CHARS = 10_000
 
@@ -90,6 +106,9 @@ class _Phrase:
     words: tuple[str, ...]
     text: str  # as written in the lexicon, for SafetyHit.cue
     order: int  # position of its domain or category, for deterministic ties
+
+
+_Node = tuple[dict[str, "_Node"], list[_Phrase]]
 
 
 @dataclass(frozen=True)
@@ -126,51 +145,50 @@ class _Analysis:
 
 
 class _PhraseIndex:
-    """Phrases by first word, longest first, for in-order matching with small gaps."""
+    """Phrases in a word trie, matched in order with at most one extra word between two words.
+
+    Walking a trie from each token visits shared beginnings once, so the cost per token stays
+    small however many phrases start with "he" or "no".
+    """
 
     def __init__(self, phrases: Iterable[_Phrase]) -> None:
-        by_first: dict[str, list[_Phrase]] = {}
-        for phrase in phrases:
-            by_first.setdefault(phrase.words[0], []).append(phrase)
-        for bucket in by_first.values():
-            bucket.sort(key=lambda p: (-len(p.words), p.order, p.text))
-        self._by_first = by_first
+        self._root: _Node = ({}, [])
+        for phrase in sorted(phrases, key=lambda p: (p.order, p.text)):
+            node = self._root
+            for word_ in phrase.words:
+                node = node[0].setdefault(word_, ({}, []))
+            node[1].append(phrase)
 
     def find(self, stream: _Stream) -> list[_Match]:
         """Every phrase occurrence in the stream, inside one sentence, in text order."""
         tokens, sentence, factor = stream.tokens, stream.sentence, stream.fuzz
+        children = self._root[0]
+        limit = len(tokens)
         found: list[_Match] = []
         for start, token in enumerate(tokens):
-            bucket = self._by_first.get(token)
-            if not bucket:
+            node = children.get(token)
+            if node is None:
                 continue
-            for phrase in bucket:
-                matched = _match_from(phrase.words, tokens, sentence, start)
-                if matched is not None:
-                    end, gaps = matched
-                    weakest = min(factor[start : end + 1]) if end > start else factor[start]
-                    found.append(_Match(phrase, start, end, gaps, weakest))
+            here = sentence[start]
+            best: dict[int, _Match] = {}
+            # (node, position of its word, gaps so far, weakest fuzzy factor so far)
+            stack = [(node, start, 0, factor[start])]
+            while stack:
+                node, position, gaps, weakest = stack.pop()
+                for phrase in node[1]:
+                    known = best.get(id(phrase))
+                    if known is None or gaps < known.gaps:
+                        best[id(phrase)] = _Match(phrase, start, position, gaps, weakest)
+                if not node[0]:
+                    continue
+                for step in _STEPS:
+                    nxt = position + step
+                    if nxt < limit and sentence[nxt] == here:
+                        child = node[0].get(tokens[nxt])
+                        if child is not None:
+                            stack.append((child, nxt, gaps + step - 1, min(weakest, factor[nxt])))
+            found.extend(sorted(best.values(), key=lambda m: (m.end, m.phrase.order)))
         return found
-
-
-def _match_from(
-    wanted: tuple[str, ...], tokens: list[str], sentence: list[int], start: int
-) -> tuple[int, int] | None:
-    """(end, gaps) when wanted[1:] follow tokens[start] in order within its sentence."""
-    position, gaps, limit = start, 0, len(tokens)
-    here = sentence[start]
-    for word in wanted[1:]:
-        for step in range(1, _MAX_GAP + 2):
-            candidate = position + step
-            if candidate >= limit or sentence[candidate] != here:
-                return None
-            if tokens[candidate] == word:
-                gaps += step - 1
-                position = candidate
-                break
-        else:
-            return None
-    return position, gaps
 
 
 class Recogniser:
@@ -191,6 +209,7 @@ class Recogniser:
         self.framework = framework
         self.lang = lang
         self.domain_ids = tuple(domain_ids)
+        self._order = {domain_id: index for index, domain_id in enumerate(self.domain_ids)}
         self._domain_index = _PhraseIndex(domain_phrases)
         self._safety_index = _PhraseIndex(safety_phrases)
         self._control = control
@@ -207,8 +226,11 @@ class Recogniser:
         for words_ in courtesy:
             vocabulary.update(words_)
         self._known = frozenset(vocabulary)
-        self._fuzzy_targets = sorted(w for w in vocabulary if len(w) >= 4 and w.isalpha())
-        self._corrections: dict[str, tuple[str, float]] = {}
+        self._fuzzy_targets: dict[str, list[str]] = {}
+        for known in sorted(vocabulary):
+            if len(known) >= _FUZZY_TARGET_LEN and known.isascii() and known.isalpha():
+                self._fuzzy_targets.setdefault(known[0], []).append(known)
+        self._words: dict[str, tuple[str, float]] = {}
         self._last: tuple[str, _Analysis] | None = None
 
     @classmethod
@@ -221,7 +243,7 @@ class Recogniser:
     def domains(self, text: str) -> list[DomainScore]:
         """Domains the text speaks to, best first; [] when none; negated mentions excluded."""
         scores = self._analyse(text).scores
-        order = {domain_id: index for index, domain_id in enumerate(self.domain_ids)}
+        order = self._order
         ranked = sorted(scores.items(), key=lambda item: (-item[1], order[item[0]]))
         return [DomainScore(domain_id, score) for domain_id, score in ranked]
 
@@ -229,41 +251,38 @@ class Recogniser:
         """For each recognised domain, the verbatim sentences that speak to it, in text order."""
         analysis = self._analyse(text)
         by_cue: dict[str, set[int]] = {domain_id: set() for domain_id in analysis.scores}
-        by_hint: dict[str, set[int]] = {domain_id: set() for domain_id in analysis.scores}
         for match in analysis.domain_matches:
-            if match.phrase.label in by_cue:
-                chosen = by_cue if match.phrase.kind == _CUE else by_hint
-                chosen[match.phrase.label].add(analysis.content.sentence[match.start])
+            if match.phrase.label in by_cue and match.phrase.kind == _CUE:
+                by_cue[match.phrase.label].add(analysis.content.sentence[match.start])
         result: dict[str, list[str]] = {}
         for score in self.domains(text):
-            # A sentence with only a weak hint is not that domain's words, unless hints are
-            # all the domain was recognised by.
-            indexes = by_cue[score.id] or by_hint[score.id]
-            result[score.id] = [text[slice(*analysis.spans[index])] for index in sorted(indexes)]
+            # A sentence with only a weak hint ("him") is not that domain's words.
+            indexes = sorted(by_cue[score.id])
+            result[score.id] = [text[slice(*analysis.spans[index])] for index in indexes]
         return result
 
     def control(self, text: str) -> str | None:
         """One of skip, back, pause, repeat, help, why, stop, yes, no, not_sure, or None."""
-        try:
-            raw = text.strip()
-            if raw in self._control_raw:
-                return self._control_raw[raw]
-            key = self._short_reply(text)
-            if not key:
-                return None
-            intent = self._control.get(key)
-            if intent is not None or len(key) < 3:
-                return intent
-            best = process.extractOne(
-                key,
-                self._control_keys,
-                scorer=fuzz.ratio,
-                processor=None,
-                score_cutoff=_CONTROL_CUTOFF,
-            )
-            return self._control[best[0]] if best else None
-        except (TypeError, AttributeError):
+        if not isinstance(text, str):
             return None
+        raw = text.strip()
+        if raw in self._control_raw:  # replies with no letters, like "👍"
+            return self._control_raw[raw]
+        key = self._short_reply(text)
+        if not key:
+            return None
+        intent = self._control.get(key)
+        if intent is not None or len(key) < 3:
+            return intent
+        # A slip in a short reply ("skp", "go bak") still steers.
+        best = process.extractOne(
+            key,
+            self._control_keys,
+            scorer=fuzz.ratio,
+            processor=None,
+            score_cutoff=_CONTROL_CUTOFF,
+        )
+        return self._control[best[0]] if best else None
 
     def safety(self, text: str) -> SafetyHit | None:
         """The first cue of risk in the text (idioms like "my feet are killing me" excluded)."""
@@ -291,6 +310,8 @@ class Recogniser:
         """Tokenise and match once per utterance: the engine asks several questions of it."""
         if not isinstance(text, str):
             text = ""
+        # One remembered utterance: the recogniser is shared between threads, and swapping a
+        # tuple is atomic, so the worst a race can do is compute the same analysis twice.
         last = self._last
         if last is not None and last[0] == text:
             return last[1]
@@ -299,47 +320,59 @@ class Recogniser:
         return analysis
 
     def _compute(self, text: str) -> _Analysis:
+        """Tokens per sentence and clause, phrase matches, negation, and domain scores."""
         spans = sentence_spans(text)
         full, content = _Stream(), _Stream()
+        read = self._read_word
         for sentence_index, (start, end) in enumerate(spans):
-            for clause_index, clause in enumerate(split_clauses(text[start:end])):
-                for token in words(clause):
-                    canonical, factor = self._correct(token)
-                    for stream in (full, content) if canonical not in FILLERS else (full,):
+            for clause_index, raw_tokens in enumerate(clause_tokens(text[start:end])):
+                for raw in raw_tokens:
+                    canonical, factor = read(raw)
+                    streams = (full,) if canonical in FILLERS else (full, content)
+                    for stream in streams:
                         stream.tokens.append(canonical)
                         stream.sentence.append(sentence_index)
                         stream.clause.append(clause_index)
                         stream.fuzz.append(factor)
         matches = self._domain_index.find(content)
         negations = [m for m in matches if m.phrase.kind >= _NEG_BEFORE]
-        mentions = _uncovered([m for m in matches if m.phrase.kind <= _HINT])
-        kept = [m for m in mentions if not _negated_by(m, negations, content)]
+        mentions = _uncovered([m for m in matches if m.phrase.kind <= _HINT], content)
+        kept = _unnegated(mentions, negations, content)
         negated = len(kept) < len(mentions) or (bool(negations) and not kept)
         if not negated and len(full.tokens) <= _CONTROL_MAX_WORDS:
             negated = self._is_dismissal(full.tokens)
         return _Analysis(spans, full, content, kept, negated, _score(kept))
 
-    def _correct(self, token: str) -> tuple[str, float]:
-        """A cue word for a slightly misspelt token ('exausted'), with its ratio as a factor."""
-        if token in self._known or len(token) < _FUZZY_MIN_LEN:
-            return token, 1.0
-        cached = self._corrections.get(token)
+    def _read_word(self, raw: str) -> tuple[str, float]:
+        """The matching form of a raw token, with a factor below 1 when a slip was forgiven.
+
+        A word is stemmed and, when it is long, not a cue word and looks misspelt ('exausted'),
+        corrected to the nearest cue word. Results are cached per word: a service's
+        vocabulary is finite, so after a while almost every word is a dictionary hit.
+        """
+        cached = self._words.get(raw)
         if cached is not None:
             return cached
+        token = word(raw)
         result = (token, 1.0)
-        if token.isascii() and token.isalpha():
+        if (
+            token not in self._known
+            and len(token) >= _FUZZY_MIN_LEN
+            and token.isascii()
+            and token.isalpha()
+        ):
             best = process.extractOne(
                 token,
-                self._fuzzy_targets,
+                self._fuzzy_targets.get(token[0], ()),
                 scorer=fuzz.ratio,
                 processor=None,
                 score_cutoff=_FUZZY_CUTOFF,
             )
             if best is not None:
                 result = (best[0], best[1] / 100.0)
-        if len(self._corrections) >= _FUZZY_CACHE_SIZE:
-            self._corrections.clear()
-        self._corrections[token] = result
+        if len(self._words) >= _WORD_CACHE_SIZE:
+            self._words.clear()
+        self._words[raw] = result
         return result
 
     def _short_reply(self, text: str) -> str:
@@ -382,56 +415,69 @@ class Recogniser:
         return best is not None
 
 
-def _uncovered(matches: list[_Match]) -> list[_Match]:
+def _uncovered(matches: list[_Match], content: _Stream) -> list[_Match]:
     """Drop a mention inside a longer cue ("health" inside "his health" is about him)."""
-    cues = [m for m in matches if m.phrase.kind == _CUE]
+    longer: dict[int, list[_Match]] = {}
+    for match in matches:
+        if match.phrase.kind == _CUE and len(match.phrase.words) > 1:
+            longer.setdefault(content.sentence[match.start], []).append(match)
     return [
         m
         for m in matches
         if not any(
             len(c.phrase.words) > len(m.phrase.words) and c.start <= m.start and m.end <= c.end
-            for c in cues
+            for c in longer.get(content.sentence[m.start], ())
         )
     ]
 
 
-def _negated_by(mention: _Match, negations: list[_Match], content: _Stream) -> bool:
-    """True when a negation in reach dismisses this mention ("money's fine")."""
-    clause = content.clause
-    sentence = content.sentence
+def _unnegated(mentions: list[_Match], negations: list[_Match], content: _Stream) -> list[_Match]:
+    """The mentions no negation in reach dismisses ("money's fine" dismisses "money")."""
+    by_sentence: dict[int, list[_Match]] = {}
     for negation in negations:
-        if sentence[negation.start] != sentence[mention.start]:
-            continue
-        if negation.start <= mention.end and mention.start <= negation.end:
-            return True
-        if clause[negation.start] != clause[mention.start]:
-            continue
-        kind = negation.phrase.kind
-        if kind != _NEG_AFTER and negation.end < mention.start:
-            if mention.start - negation.end - 1 <= _NEGATION_REACH:
-                return True
-        if kind != _NEG_BEFORE and mention.end < negation.start:
-            if negation.start - mention.end - 1 <= _NEGATION_REACH:
-                return True
-    return False
+        by_sentence.setdefault(content.sentence[negation.start], []).append(negation)
+    return [
+        m
+        for m in mentions
+        if not any(
+            _dismisses(n, m, content.clause) for n in by_sentence.get(content.sentence[m.start], ())
+        )
+    ]
+
+
+def _dismisses(negation: _Match, mention: _Match, clause: list[int]) -> bool:
+    """True when a negation in the same sentence reaches this mention."""
+    if negation.start <= mention.end and mention.start <= negation.end:
+        return True
+    if clause[negation.start] != clause[mention.start]:
+        return False
+    kind = negation.phrase.kind
+    ahead = mention.start - negation.end - 1  # words from the negation on to the mention
+    behind = negation.start - mention.end - 1  # words from the mention on to the negation
+    if kind != _NEG_AFTER and 0 <= ahead <= _NEGATION_REACH:
+        return True
+    return kind != _NEG_BEFORE and 0 <= behind <= _NEGATION_REACH
 
 
 def _score(matches: list[_Match]) -> dict[str, float]:
     """Noisy-or of match weights per domain, as 0..100, kept when over the threshold."""
-    missing: dict[str, float] = {}
-    seen: set[tuple[str, tuple[str, ...]]] = set()
+    # A cue said twice, or written both as cue and hint, counts once, at its best.
+    best: dict[tuple[str, tuple[str, ...]], float] = {}
     for match in matches:
         phrase = match.phrase
-        key = (phrase.label, phrase.words)
-        if key in seen:  # a repeated cue says no more than once
-            continue
-        seen.add(key)
         if phrase.kind == _CUE:
             weight = _CUE_WEIGHTS[min(len(phrase.words), len(_CUE_WEIGHTS)) - 1]
         else:
             weight = _HINT_WEIGHT
         weight *= match.fuzz * _GAP_FACTOR**match.gaps
-        missing[phrase.label] = missing.get(phrase.label, 1.0) * (1.0 - weight)
+        key = (phrase.label, phrase.words)
+        best[key] = max(weight, best.get(key, 0.0))
+    # Hints ("him", "the system") only strengthen a domain that a cue already speaks to.
+    cued = {match.phrase.label for match in matches if match.phrase.kind == _CUE}
+    missing: dict[str, float] = {}
+    for (label, _), weight in sorted(best.items()):
+        if label in cued:
+            missing[label] = missing.get(label, 1.0) * (1.0 - weight)
     scores = {label: round(100.0 * (1.0 - rest), 1) for label, rest in missing.items()}
     return {label: score for label, score in scores.items() if score >= DOMAIN_THRESHOLD}
 
@@ -452,11 +498,19 @@ def _load(prompts_dir: Path, framework: str, lang: str) -> Recogniser:
     negation_path = folder / "negation.yaml"
     negation = _document(prompts_dir, negation_path, "negation")
     _check_header(prompts_dir, negation_path, negation, lang)
+    placed: dict[tuple[str, ...], str] = {}
     for group in negation["patterns"]:
         kind = _NEGATION_KINDS[group["id"]]
         for text in group["phrases"]:
             tokens = _content_words(text)
             _require_words(prompts_dir, negation_path, "pattern", group["id"], text, tokens)
+            other = placed.setdefault(tokens, group["id"])
+            if other != group["id"]:
+                # "I'm fine" reads as "fine": one reading cannot be both before and after.
+                raise ContentError(
+                    f"{_where(prompts_dir, negation_path, 'patterns', group['id'])}: "
+                    f"'{text}' reads as '{' '.join(tokens)}', which is already under '{other}'."
+                )
             domain_phrases.append(_Phrase(kind, "", tokens, text, len(domain_ids)))
     answers = {" ".join(words(text)) for text in negation.get("answers", [])} - {""}
 
@@ -612,7 +666,10 @@ def _entry_line(path: Path, entry_id: str) -> int | None:
         node = stack.pop()
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
-                if getattr(key, "value", None) == "id" and getattr(value, "value", None) == entry_id:
+                if (
+                    getattr(key, "value", None) == "id"
+                    and getattr(value, "value", None) == entry_id
+                ):
                     return node.start_mark.line + 1
                 stack.append(value)
         elif isinstance(node, yaml.SequenceNode):

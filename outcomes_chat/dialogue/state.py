@@ -107,15 +107,15 @@ class State:
         values = {key: copy.deepcopy(value) for key, value in data.items() if key in known}
         try:
             state = cls(**values)
-        except TypeError as exc:
-            raise ValueError(f"The conversation state is incomplete ({exc}).") from exc
-        state.pending = [Candidate(**item) for item in data.get("pending", [])]
-        state.mentions = {
-            topic: [Candidate(**item) for item in items]
-            for topic, items in data.get("mentions", {}).items()
-        }
-        state.outcomes = [_outcome(item) for item in data.get("outcomes", [])]
-        state.safety = [SafetyNote(**item) for item in data.get("safety", [])]
+            state.pending = [Candidate(**item) for item in values.get("pending", [])]
+            state.mentions = {
+                topic: [Candidate(**item) for item in items]
+                for topic, items in values.get("mentions", {}).items()
+            }
+            state.outcomes = [_outcome(item) for item in values.get("outcomes", [])]
+            state.safety = [SafetyNote(**item) for item in values.get("safety", [])]
+        except (TypeError, AttributeError) as exc:
+            raise ValueError(f"The conversation state is damaged ({exc}).") from exc
         return state
 
     def outcome(self, outcome_id: str | None) -> Outcome | None:
@@ -130,15 +130,22 @@ class State:
         return {key: value for key, value in self.to_dict().items() if key not in NOT_UNDONE}
 
     def remember_for_back(self, before: dict[str, Any]) -> None:
-        """Keep the snapshot taken before this step, if the step changed anything back restores."""
-        if before != self.snapshot():
-            self.undo = [*self.undo, before][-UNDO_DEPTH:]
+        """Keep how to undo this step, if it changed anything back restores.
+
+        Only the difference is kept, so the undo stack stays small however long the
+        conversation. A step that changes nothing back restores pushes nothing, so the newest
+        entry always applies to the current snapshot.
+        """
+        after = self.snapshot()
+        if before != after:
+            self.undo = [*self.undo, patch_back(after, before)][-UNDO_DEPTH:]
 
     def go_back(self) -> bool:
-        """Restore the previous step's snapshot; False when there is none."""
+        """Restore the state before the last step; False when there is none."""
         if not self.undo:
             return False
-        restored = State.from_dict({**self.undo[-1], **self._kept_on_back()})
+        before = apply_patch(self.snapshot(), self.undo[-1])
+        restored = State.from_dict({**before, **self._kept_on_back()})
         restored.undo = self.undo[:-1]
         self.__dict__.update(restored.__dict__)
         return True
@@ -152,3 +159,47 @@ def _outcome(item: dict[str, Any]) -> Outcome:
     values = dict(item)
     values["earlier_words"] = [Said(**said) for said in item.get("earlier_words", [])]
     return Outcome(**values)
+
+
+def patch_back(after: Any, before: Any) -> Any:
+    """A JSON patch that turns `after` back into `before`, holding only what differs.
+
+    {"=": value} replaces; {"d": {key: patch}, "x": [keys]} patches a dict and drops keys;
+    {"l": length, "i": {index: patch}, "t": [items]} patches a list, cut or extended.
+    """
+    if isinstance(after, dict) and isinstance(before, dict):
+        return {
+            "d": {
+                key: patch_back(after.get(key), value)
+                for key, value in before.items()
+                if key not in after or after[key] != value
+            },
+            "x": [key for key in after if key not in before],
+        }
+    if isinstance(after, list) and isinstance(before, list):
+        shared = min(len(after), len(before))
+        return {
+            "l": len(before),
+            "i": {
+                str(i): patch_back(after[i], before[i])
+                for i in range(shared)
+                if after[i] != before[i]
+            },
+            "t": before[shared:],
+        }
+    return {"=": before}
+
+
+def apply_patch(value: Any, patch: Any) -> Any:
+    """Apply a patch made by patch_back."""
+    if "=" in patch:
+        return copy.deepcopy(patch["="])
+    if "d" in patch:
+        mapping = {key: item for key, item in value.items() if key not in patch["x"]}
+        for key, inner in patch["d"].items():
+            mapping[key] = apply_patch(value.get(key), inner)
+        return mapping
+    items = list(value[: patch["l"]])
+    for index, inner in patch["i"].items():
+        items[int(index)] = apply_patch(items[int(index)], inner)
+    return [*items, *copy.deepcopy(patch["t"])]

@@ -20,24 +20,28 @@ _CLAUSE = re.compile(
 )
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
-# "n't" reads as "not", so "can't cope" and "cannot cope" meet "can not cope".
-_CONTRACTIONS = (
-    (re.compile(r"\bcan'?t\b|\bcannot\b"), "can not"),
-    (re.compile(r"\bwon't\b"), "will not"),
-    (re.compile(r"\bshan'?t\b"), "shall not"),
-    (re.compile(r"\bain'?t\b"), "is not"),
-    (re.compile(r"(\w)n't\b"), r"\1 not"),
-    # Typed without the apostrophe on a tablet: "dont", "isnt", "couldnt".
-    (
-        re.compile(
-            r"\b(do|does|did|is|was|are|were|could|would|should|have|has|had|must|need)nt\b"
-        ),
-        r"\1 not",
-    ),
-    # 's 'm 're 've 'd 'll carry no meaning we match on; dropping them makes "he's" = "he".
-    (re.compile(r"'(?:s|m|re|ve|d|ll)\b"), ""),
+# One pass opens contractions: "n't" reads as "not", so "can't cope", "cannot cope" and a
+# tablet's "cant cope" all meet "can not cope"; 's 'm 're 've 'd 'll carry nothing we match on,
+# and dropping them makes "he's" = "he" and "Tom's" = "Tom".
+_CONTRACTION = re.compile(
+    r"\b(can'?t|cannot|won't|shan'?t|ain'?t)\b"
+    r"|(\w)n't\b"
+    r"|\b(do|does|did|is|was|are|were|could|would|should|have|has|had|must|need)nt\b"
+    r"|'(?:s|m|re|ve|d|ll)\b"
 )
-_NO_APOSTROPHE = {
+_WHOLE = {
+    "can't": "can not",
+    "cant": "can not",
+    "cannot": "can not",
+    "won't": "will not",
+    "shan't": "shall not",
+    "shant": "shall not",
+    "ain't": "is not",
+    "aint": "is not",
+}
+# Contractions typed without the apostrophe, and the generic "you" people use of themselves
+# ("you have to look after yourself"), read as the plain first-person word.
+WORD_MAP = {
     "im": "i",
     "ive": "i",
     "youre": "you",
@@ -47,7 +51,14 @@ _NO_APOSTROPHE = {
     "shes": "she",
     "hes": "he",
     "lets": "let",
+    "your": "my",
+    "yourself": "myself",
+    "anybody": "anyone",
+    "somebody": "someone",
+    "everybody": "everyone",
 }
+# "no one" and "no-one" are one word, so "no one listens" meets "nobody listens".
+_NO_ONE = re.compile(r"\bno[\s-]+one\b")
 _UNDOUBLE_KEEP = frozenset("lsz")
 # Words whose -ing is part of the word, or whose stem would be another common word
 # ("willing" is not "will", "evening" is not "even", "training" is not "train").
@@ -83,7 +94,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     start = 0
     for match in _BOUNDARY.finditer(text):
         end = match.end()
-        if match.group().startswith((".",)) and _is_abbreviation(text[start : match.start() + 1]):
+        if match.group().startswith(".") and _is_abbreviation(text[start : match.start() + 1]):
             continue
         _add_span(text, start, end, spans)
         start = end
@@ -94,7 +105,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def _is_abbreviation(piece: str) -> bool:
     """True when the full stop ending piece belongs to a short abbreviation ("Dr.", "e.g.")."""
     found = _ABBREV_BEFORE.search(piece)
-    return bool(found) and found.group(1).lower().strip("(\"'") in _ABBREVIATIONS
+    return found is not None and found.group(1).lower().strip("(\"'") in _ABBREVIATIONS
 
 
 def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
@@ -111,12 +122,40 @@ def split_clauses(sentence: str) -> list[str]:
     return _CLAUSE.split(sentence)
 
 
+def normalise(text: str) -> str:
+    """Lower case, one kind of apostrophe, contractions opened; punctuation is kept."""
+    lowered = text.lower().translate(_APOSTROPHES)
+    if "'" in lowered or "nt" in lowered:
+        lowered = _CONTRACTION.sub(_open_contraction, lowered)
+    if "one" in lowered:
+        lowered = _NO_ONE.sub("nobody", lowered)
+    return lowered
+
+
+def _open_contraction(match: re.Match[str]) -> str:
+    whole, stem_, short = match.group(1, 2, 3)
+    if whole:
+        return _WHOLE[whole]
+    if stem_:
+        return stem_ + " not"
+    if short:
+        return short + " not"
+    return ""
+
+
+def clause_tokens(sentence: str) -> list[list[str]]:
+    """The raw word tokens of each clause of a sentence (normalised, not yet stemmed)."""
+    return [default_process(clause).split() for clause in split_clauses(normalise(sentence))]
+
+
+def word(token: str) -> str:
+    """The form a raw token is matched in: mapped ("your" -> "my") and stemmed."""
+    return stem(WORD_MAP.get(token, token))
+
+
 def words(text: str) -> list[str]:
     """Lower-case word tokens with contractions opened and endings folded."""
-    lowered = text.lower().translate(_APOSTROPHES)
-    for pattern, replacement in _CONTRACTIONS:
-        lowered = pattern.sub(replacement, lowered)
-    return [stem(_NO_APOSTROPHE.get(token, token)) for token in default_process(lowered).split()]
+    return [word(token) for token in default_process(normalise(text)).split()]
 
 
 def stem(token: str) -> str:

@@ -89,3 +89,21 @@ def test_replay_is_deterministic(carer_script: Script, sequence: list[object]) -
     first = replay(carer_script, "en", sequence)  # type: ignore[arg-type]
     second = replay(carer_script, "en", sequence)  # type: ignore[arg-type]
     assert first.to_dict() == second.to_dict()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(prefix=st.sampled_from(PREFIXES), sequence=st.lists(inputs, max_size=30))
+def test_back_restores_exactly_the_step_before(
+    carer_script: Script, prefix: list[object], sequence: list[object]
+) -> None:
+    engine = Engine(carer_script)
+    turn = engine.start("en")
+    for user_input in prefix + sequence:
+        before = State.from_dict(turn.state)
+        turn = engine.step(turn.state, user_input)  # type: ignore[arg-type]
+        after = State.from_dict(turn.state)
+        went_back = any(event.type == "back" for event in turn.events)
+        if went_back or after.undo == before.undo or after.paused or after.phase == "finished":
+            continue  # nothing was pushed, or back would not be what this state hears
+        undone = State.from_dict(engine.step(turn.state, {"button": "back"}).state)
+        assert undone.snapshot() == before.snapshot()

@@ -1,0 +1,478 @@
+"""Recognition: domains, own-words sentences, negation, control words, safety cues."""
+
+from __future__ import annotations
+
+import pytest
+
+from outcomes_chat.dialogue import DEFAULT_PROMPTS_DIR, recognise
+from outcomes_chat.dialogue.recognise import (
+    CONTROL_INTENTS,
+    SAFETY_CATEGORIES,
+    DomainScore,
+    Recogniser,
+    split_sentences,
+)
+
+
+@pytest.fixture(scope="module")
+def carer() -> Recogniser:
+    return Recogniser.load(DEFAULT_PROMPTS_DIR, "carer", "en")
+
+
+@pytest.fixture(scope="module")
+def adult() -> Recogniser:
+    return Recogniser.load(DEFAULT_PROMPTS_DIR, "adult", "en")
+
+
+def ids(scores: list[DomainScore]) -> list[str]:
+    return [score.id for score in scores]
+
+
+# -- domains ----------------------------------------------------------------------------------
+
+CARER_SAYINGS = [
+    ("cared_for", "I just want him to be happy and comfortable at home."),
+    ("cared_for", "She loves going to the day centre on a Wednesday."),
+    ("cared_for", "His dementia is getting worse and he gets very muddled."),
+    ("health_wellbeing", "I'm absolutely shattered most days."),
+    ("health_wellbeing", "I haven't had a proper night's sleep in months."),
+    ("health_wellbeing", "My anxiety has gone through the roof since he came home."),
+    ("health_wellbeing", "I'm so exausted I can barely think."),
+    ("life_of_own", "I'd love some time for myself now and then."),
+    ("life_of_own", "I miss going to my choir on a Thursday."),
+    ("life_of_own", "I never get out of the house any more."),
+    ("life_of_own", "A week of respite would make all the difference."),
+    ("relationship", "I want to be his wife again, not just his nurse."),
+    ("relationship", "We used to go dancing together every Saturday."),
+    ("relationship", "Our marriage has really suffered."),
+    ("finance", "The bills keep going up and the heating costs a fortune."),
+    ("finance", "I'm not sure what benefits I can claim."),
+    ("finance", "I had to give up work and we really miss the income."),
+    ("choice_in_caring", "Nobody asked me if I wanted to be his carer, it was just expected."),
+    ("choice_in_caring", "I don't feel I can do the personal care any more."),
+    ("choice_in_caring", "My brother won't help so it's all down to me."),
+    ("informed_equipped", "Nobody tells me what help is out there."),
+    ("informed_equipped", "We could really do with a hoist and some grab rails."),
+    ("informed_equipped", "I'd like some training in moving and handling."),
+    ("satisfaction", "It's hard but it's really rewarding."),
+    ("satisfaction", "I feel proud that I can look after her."),
+    ("partnership", "The hospital and social services don't talk to each other."),
+    ("partnership", "I keep repeating my story to every new person."),
+    ("planning_ahead", "What happens to him if I'm taken ill?"),
+    ("planning_ahead", "I worry about the future and what happens when I'm gone."),
+    ("planning_ahead", "We need an emergency plan in case something happens to me."),
+    ("valued_respected", "They never take me seriously even though I know him best."),
+    ("valued_respected", "I feel invisible to the professionals."),
+    ("having_a_say", "I want to have a say in the support he gets."),
+    ("having_a_say", "No one ever asks me what I think."),
+    ("flexible_responsive", "It took months to get anything changed when he got worse."),
+    ("flexible_responsive", "The support needs to be more flexible."),
+    ("practitioner_relationship", "We've had five different social workers this year."),
+    ("practitioner_relationship", "I'd like one point of contact who knows us."),
+    ("accessible_available", "You can never get hold of anyone at the weekend."),
+    ("accessible_available", "We were told we're not eligible for any help."),
+]
+
+ADULT_SAYINGS = [
+    ("feeling_safe", "I'm frightened of falling when I'm on my own."),
+    ("feeling_safe", "I don't feel safe going out after dark."),
+    ("things_to_do", "I'm bored stiff with nothing to do all day."),
+    ("things_to_do", "I'd love to get back to volunteering at the charity shop."),
+    ("seeing_people", "I'm lonely, I don't see anybody from one week to the next."),
+    ("seeing_people", "I miss my friends and my grandchildren."),
+    ("staying_well", "I want to keep my diabetes under control and stay healthy."),
+    ("staying_well", "My mental health has been up and down."),
+    ("living_as_wanted", "I want to stay in my own home as long as I can."),
+    ("living_as_wanted", "I want to be independent and live my life my own way."),
+    ("stigma", "People stare at me because of my wheelchair and treat me differently."),
+    ("stigma", "I feel ashamed to tell anyone about my diagnosis."),
+    ("listened_to", "Nobody listens to me at the surgery."),
+    ("listened_to", "I want to be taken seriously when I say something is wrong."),
+    ("having_a_say", "I want a say in the decisions about my care."),
+    ("having_a_say", "They decided for me without asking me."),
+    ("respected", "I want to be treated with dignity and respect."),
+    ("respected", "Some of the staff are rude and patronising."),
+    ("responded_to", "When things change it takes weeks for anyone to respond."),
+    ("responded_to", "They came straight away when I needed them."),
+    ("reliability", "The carers turn up late or don't turn up at all."),
+    ("reliability", "It's different carers every day and I never know who's coming."),
+    ("confidence", "I've lost all my confidence since the stroke."),
+    ("confidence", "I've got something to look forward to now."),
+    ("skills", "I'd like to learn to cook for myself."),
+    ("skills", "I want to manage my own money and do my shopping."),
+    ("mobility", "I can't manage the stairs and the bus is too hard."),
+    ("mobility", "My mobility scooter lets me get to the shops."),
+    ("symptoms", "The pain in my knees is terrible at night."),
+    ("symptoms", "My anxiety stops me doing things."),
+]
+
+
+@pytest.mark.parametrize(("expected", "saying"), CARER_SAYINGS)
+def test_carer_saying_is_recognised(carer: Recogniser, expected: str, saying: str) -> None:
+    assert expected in ids(carer.domains(saying))
+
+
+@pytest.mark.parametrize(("expected", "saying"), ADULT_SAYINGS)
+def test_adult_saying_is_recognised(adult: Recogniser, expected: str, saying: str) -> None:
+    assert expected in ids(adult.domains(saying))
+
+
+def test_every_domain_has_a_saying(carer: Recogniser, adult: Recogniser) -> None:
+    assert {d for d, _ in CARER_SAYINGS} == set(carer.domain_ids)
+    assert {d for d, _ in ADULT_SAYINGS} == set(adult.domain_ids)
+
+
+@pytest.mark.parametrize(
+    ("framework", "saying", "expected"),
+    [
+        ("carer", "I'm shattered and I never get any time to myself.",
+         {"health_wellbeing", "life_of_own"}),
+        ("carer", "The bills worry me and I don't know who'd look after him if I was ill.",
+         {"finance", "planning_ahead"}),
+        ("carer", "I gave up my job to care for Mum and now money is really tight.",
+         {"finance", "life_of_own"}),
+        ("adult", "I'm lonely and the pain in my hips stops me getting out.",
+         {"seeing_people", "symptoms", "mobility"}),
+        ("adult", "I'd like to go to a club and make some friends.",
+         {"things_to_do", "seeing_people"}),
+    ],
+)  # fmt: skip
+def test_several_domains_in_one_answer(
+    carer: Recogniser, adult: Recogniser, framework: str, saying: str, expected: set[str]
+) -> None:
+    recogniser = carer if framework == "carer" else adult
+    assert expected <= set(ids(recogniser.domains(saying)))
+
+
+@pytest.mark.parametrize(
+    "saying",
+    [
+        "Thank you, that's kind of you.",
+        "I care for my husband, who is 78.",
+        "We moved here in 1994 from Glasgow.",
+        "Hello",
+    ],
+)
+def test_small_talk_speaks_to_no_domain(carer: Recogniser, saying: str) -> None:
+    assert carer.domains(saying) == []
+
+
+def test_scores_are_0_to_100_best_first(carer: Recogniser) -> None:
+    scores = carer.domains("I'm exhausted, the bills are piling up and I have no time for me.")
+    assert len(scores) == 3
+    assert all(0 <= s.score <= 100 for s in scores)
+    assert [s.score for s in scores] == sorted((s.score for s in scores), reverse=True)
+
+
+def test_ties_follow_the_framework_order(carer: Recogniser) -> None:
+    # One single-word cue each: equal scores, so life_of_own (3rd) comes before finance (5th).
+    assert ids(carer.domains("bills, respite")) == ["life_of_own", "finance"]
+    assert ids(carer.domains("respite, bills")) == ["life_of_own", "finance"]
+
+
+def test_a_cue_inside_a_longer_cue_counts_once(carer: Recogniser) -> None:
+    # "his health" is about the person cared for, not the carer's own health.
+    assert "health_wellbeing" not in ids(carer.domains("His health is poor."))
+    assert "cared_for" in ids(carer.domains("His health is poor."))
+    assert "health_wellbeing" in ids(carer.domains("My health is getting worse."))
+
+
+def test_short_cues_match_whole_words_only(carer: Recogniser, adult: Recogniser) -> None:
+    assert "finance" not in ids(carer.domains("He smokes a pipe."))  # not "pip"
+    assert "mobility" not in ids(adult.domains("The abuse has to stop."))  # not "bus"
+    assert "things_to_do" not in ids(adult.domains("I started again."))  # not "art"
+
+
+# -- own words ----------------------------------------------------------------------------------
+
+EXAMPLE = (
+    "Honestly just getting a full night's sleep. Tom's up three or four times a night and I'm "
+    "shattered. And I miss my choir."
+)
+
+
+def test_domain_sentences_keep_the_persons_words(carer: Recogniser) -> None:
+    assert carer.domain_sentences(EXAMPLE) == {
+        "health_wellbeing": [
+            "Honestly just getting a full night's sleep.",
+            "Tom's up three or four times a night and I'm shattered.",
+        ],
+        "life_of_own": ["And I miss my choir."],
+    }
+
+
+def test_domain_sentences_match_domains(carer: Recogniser) -> None:
+    text = "  Money is tight!\n\nI'm exhausted… And he loves the day centre?  "
+    sentences = carer.domain_sentences(text)
+    assert list(sentences) == ids(carer.domains(text))
+    for found in sentences.values():
+        assert found and all(sentence in text for sentence in found)
+
+
+def test_domain_sentences_empty_when_nothing_heard(carer: Recogniser) -> None:
+    assert carer.domain_sentences("") == {}
+    assert carer.domain_sentences("No, money's fine.") == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", []),
+        ("   \n ", []),
+        ("One.", ["One."]),
+        ("One. Two!  Three?", ["One.", "Two!", "Three?"]),
+        ("No. Money's fine", ["No.", "Money's fine"]),
+        ("Dr. Smith said 3.5 hours. Then B&Q.", ["Dr. Smith said 3.5 hours.", "Then B&Q."]),
+        ('He said "stop." I did.', ['He said "stop."', "I did."]),
+        ("line one\nline two", ["line one", "line two"]),
+        ("Wait… what?! Really", ["Wait…", "what?!", "Really"]),
+    ],
+)
+def test_split_sentences_is_verbatim(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+    assert all(sentence in text for sentence in split_sentences(text))
+
+
+# -- negation -----------------------------------------------------------------------------------
+
+NOT_A_CONCERN = [
+    "money's not a problem",
+    "No, money's fine thank God.",
+    "Money isn't an issue for us.",
+    "I'm not worried about money.",
+    "No worries about money at all.",
+    "We have no money worries.",
+    "Money doesn't worry me.",
+    "Sleep is fine, I get plenty.",
+    "I'm fine for money.",
+    "Never had any problems with money.",
+]
+
+
+@pytest.mark.parametrize("saying", NOT_A_CONCERN)
+def test_a_negated_topic_gives_no_domain(carer: Recogniser, saying: str) -> None:
+    assert carer.domains(saying) == []
+    assert carer.is_negated(saying)
+
+
+@pytest.mark.parametrize(
+    "saying", ["Nothing really.", "no", "All good thanks", "Not really", "It's fine"]
+)
+def test_a_dismissive_reply_is_negated(carer: Recogniser, saying: str) -> None:
+    assert carer.is_negated(saying)
+
+
+@pytest.mark.parametrize(
+    ("saying", "expected"),
+    [
+        ("I never have enough money.", "finance"),
+        ("No sleep for weeks.", "health_wellbeing"),
+        ("I don't get any time to myself.", "life_of_own"),
+        ("I can't afford the heating.", "finance"),
+        ("Nothing helps with the stress.", "health_wellbeing"),
+        ("I'd be fine if I could only sleep.", "health_wellbeing"),
+    ],
+)
+def test_plain_no_and_not_are_the_concern_itself(
+    carer: Recogniser, saying: str, expected: str
+) -> None:
+    assert expected in ids(carer.domains(saying))
+    assert not carer.is_negated(saying)
+
+
+def test_negation_stays_in_its_clause(carer: Recogniser) -> None:
+    saying = "Money's fine but I'm exhausted."
+    assert ids(carer.domains(saying)) == ["health_wellbeing"]
+    assert carer.is_negated(saying)
+
+
+# -- control words ------------------------------------------------------------------------------
+
+CONTROL = [
+    ("skip", "skip"), ("skip", "Skip please"), ("skip", "next"), ("skip", "pass"),
+    ("skip", "can we move on"), ("skip", "I'd rather not say"), ("skip", "skp"),
+    ("back", "back"), ("back", "go back"), ("back", "Can we go back?"), ("back", "undo"),
+    ("back", "oops wrong button"),
+    ("pause", "pause"), ("pause", "Can we take a break?"), ("pause", "later"),
+    ("pause", "hang on a minute"),
+    ("repeat", "say that again"), ("repeat", "Pardon?"), ("repeat", "what?"),
+    ("repeat", "sorry, what did you say"),
+    ("help", "help"), ("help", "I don't understand"), ("help", "what do you mean?"),
+    ("why", "why?"), ("why", "why do you ask that"), ("why", "What's this for?"),
+    ("why", "Why do you need to know?"),
+    ("stop", "stop"), ("stop", "I want to finish"), ("stop", "end"), ("stop", "I'm done"),
+    ("yes", "yes"), ("yes", "Yep"), ("yes", "that's right"), ("yes", "Correct."),
+    ("yes", "ok"), ("yes", "yes please"), ("yes", "👍"), ("yes", "Yes yes"),
+    ("no", "no"), ("no", "Nope"), ("no", "not quite"), ("no", "That's wrong"),
+    ("no", "no thanks"), ("no", "No!"),
+    ("not_sure", "not sure"), ("not_sure", "I don't know"), ("not_sure", "dunno"),
+    ("not_sure", "maybe"), ("not_sure", "I'm not sure really"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("intent", "reply"), CONTROL)
+def test_control_reply(carer: Recogniser, intent: str, reply: str) -> None:
+    assert carer.control(reply) == intent
+
+
+def test_every_intent_is_reachable() -> None:
+    assert {intent for intent, _ in CONTROL} == set(CONTROL_INTENTS)
+
+
+@pytest.mark.parametrize(
+    "saying",
+    [
+        "I want to stop caring for him",
+        "no sleep for weeks",
+        "back pain",
+        "I need to go back to work",
+        "I'd like to stop worrying about money",
+        "No one ever asks me what I think",
+        "Next week he starts at the day centre",
+        "Why does nobody listen to me when I tell them he's worse?",
+        "Yes, and I miss my choir too, and my friends from church",
+        "I don't know how much longer I can keep doing this on my own",
+        "Maybe a few hours a week at the day centre would help",
+        "Help with the shopping would make a big difference",
+        "",
+        "   ",
+    ],
+)
+def test_content_is_not_a_control_word(carer: Recogniser, saying: str) -> None:
+    assert carer.control(saying) is None
+
+
+# -- safety -------------------------------------------------------------------------------------
+
+RISK = [
+    ("self_harm", "Some nights I think I can't go on like this."),
+    ("self_harm", "I just want to end it all."),
+    ("self_harm", "There's no point living any more."),
+    ("self_harm", "I've thought about killing myself."),
+    ("self_harm", "Sometimes I want to hurt myself."),
+    ("self_harm", "Everyone would be better off without me."),
+    ("self_harm", "I wish I was dead."),
+    ("self_harm", "I don't want to be here anymore."),
+    ("self_harm", "I've been thinking about taking an overdose."),
+    ("self_harm", "I feel suicidal some days."),
+    ("harm_to_others", "I'm scared I'll hurt him when he gets like that."),
+    ("harm_to_others", "I lost my temper with her and pushed her."),
+    ("harm_to_others", "Some days I could kill him."),
+    ("harm_from_others", "He hits me when he's confused."),
+    ("harm_from_others", "I'm scared of him when he drinks."),
+    ("harm_from_others", "My son punched me last week."),
+    ("harm_from_others", "She gets very aggressive and grabs me."),
+    ("harm_from_others", "He threatened me with a knife."),
+    ("abuse", "He takes my money and won't let me go out."),
+    ("abuse", "She shouts at me and calls me names all the time."),
+    ("abuse", "My nephew controls my money."),
+    ("neglect", "He's not eating and nobody comes in to check."),
+    ("neglect", "Mum is left alone all day with no food."),
+    ("neglect", "She's got bed sores and hasn't been washed for days."),
+    ("neglect", "There's no heating and the house is freezing cold."),
+    ("crisis", "We're going to be evicted next week and have nowhere to go."),
+    ("crisis", "I had to call the police last night."),
+    ("crisis", "I can't keep him safe at home any more."),
+    ("cant_cope", "I can't cope any more."),
+    ("cant_cope", "I'm at the end of my tether."),
+    ("cant_cope", "I'm at breaking point."),
+    ("cant_cope", "I can't take it anymore."),
+    ("cant_cope", "Honestly I'm not coping at all."),
+    ("cant_cope", "I'm falling apart."),
+    ("cant_cope", "I cant cope"),
+]
+
+
+@pytest.mark.parametrize(("category", "saying"), RISK)
+def test_risk_is_caught(carer: Recogniser, category: str, saying: str) -> None:
+    hit = carer.safety(saying)
+    assert hit is not None
+    assert hit.category == category
+    assert hit.cue
+
+
+def test_every_category_is_exercised() -> None:
+    assert {category for category, _ in RISK} == set(SAFETY_CATEGORIES)
+
+
+def test_risk_is_caught_in_the_adult_framework_too(adult: Recogniser) -> None:
+    assert adult.safety("I want to end my life.") is not None
+
+
+@pytest.mark.parametrize(
+    "saying",
+    [
+        "I could kill for a cup of tea.",
+        "My back is killing me.",
+        "My feet are killing me after the shopping.",
+        "I'm dying for a holiday.",
+        "Her scones are to die for.",
+        "He was drop dead gorgeous when we met.",
+        "I read to kill time at the hospital.",
+        "We can't go on holiday this year.",
+        "It suddenly hit me that he didn't know who I was.",
+        "I'm scared of him falling on the stairs.",
+        "I haven't had enough sleep.",
+        "I love him to bits.",
+        "It would be lovely to get out more.",
+    ],
+)
+def test_idioms_are_not_risk(carer: Recogniser, saying: str) -> None:
+    assert carer.safety(saying) is None
+
+
+# -- robustness and determinism -----------------------------------------------------------------
+
+ODD_INPUT = [
+    "",
+    " ",
+    "\n\t\r",
+    "\x00",
+    "money\x00bills\x07",
+    "\x1b[31mred\x1b[0m",
+    "😀😀😀 🙏",
+    "مرحبا، أنا متعب جدا ولا أنام",
+    "אני עייפה מאוד",
+    "Café, naïve, Zoë — façade",
+    "\ud800 lone surrogate",
+    "\u202eevil right-to-left override",
+    "a" * 2000,
+    ("I'm tired and worried about money. " * 60)[:2000],
+    "x " * 1000,
+    "!!!???...,,,;;;",
+    "١٢٣ 123 ①②③",
+    "no. " * 500,
+]
+
+
+@pytest.mark.parametrize("text", ODD_INPUT)
+@pytest.mark.parametrize("framework", ["carer", "adult"])
+def test_odd_input_never_raises(framework: str, text: str) -> None:
+    recogniser = Recogniser.load(DEFAULT_PROMPTS_DIR, framework, "en")
+    assert isinstance(recogniser.domains(text), list)
+    assert isinstance(recogniser.domain_sentences(text), dict)
+    assert recogniser.control(text) in (None, *CONTROL_INTENTS)
+    hit = recogniser.safety(text)
+    assert hit is None or hit.category in SAFETY_CATEGORIES
+    assert isinstance(recogniser.is_negated(text), bool)
+    assert all(sentence in text for sentence in split_sentences(text))
+
+
+def test_same_input_same_answer(carer: Recogniser) -> None:
+    text = "I'm exhausted, the bills are piling up and I miss my choir. Can't cope."
+    fresh = recognise._load.__wrapped__(DEFAULT_PROMPTS_DIR.resolve(), "carer", "en")
+    for recogniser in (carer, fresh):
+        assert recogniser.domains(text) == carer.domains(text)
+        assert recogniser.domain_sentences(text) == carer.domain_sentences(text)
+        assert recogniser.safety(text) == carer.safety(text)
+        assert recogniser.control(text) == carer.control(text)
+    # Interleaving other texts does not change the answer.
+    first = carer.domains(text)
+    carer.domains("something else entirely")
+    assert carer.domains(text) == first
+
+
+def test_load_is_cached_per_framework_and_language() -> None:
+    first = Recogniser.load(DEFAULT_PROMPTS_DIR, "carer", "en")
+    assert Recogniser.load(DEFAULT_PROMPTS_DIR / ".." / "prompts", "carer", "en") is first
+    assert Recogniser.load(DEFAULT_PROMPTS_DIR, "adult", "en") is not first
