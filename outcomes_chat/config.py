@@ -36,6 +36,17 @@ def _minutes(name: str, default: int) -> timedelta:
         raise ConfigError(f"{name} must be a whole number of minutes, not {raw!r}.") from exc
 
 
+def _seconds(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    try:
+        value = int(raw) if raw else default
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number of seconds, not {raw!r}.") from exc
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1 second, not {raw!r}.")
+    return value
+
+
 def from_environment(instance_path: Path) -> dict[str, object]:
     """Build the app's configuration from environment variables."""
     production = os.environ.get("OUTCOMES_ENV", "development") == "production"
@@ -51,6 +62,7 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
         "SESSION_IDLE_TIMEOUT": _minutes("SESSION_IDLE_MINUTES", 30),
         "SESSION_MAX_AGE": _minutes("SESSION_LIFETIME_MINUTES", 8 * 60),
+        "HANDOVER_IDLE_SECONDS": _seconds("HANDOVER_IDLE_SECONDS", 600),
         "SESSION_COOKIE_SECURE": production,
         "PRODUCTION": production,
     }

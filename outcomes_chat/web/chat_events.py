@@ -76,7 +76,8 @@ def current_participant() -> Participant | None:
             by="person" if locked else "practitioner",
             user_id=current_user.id,
             locked_to=locked,
-            rooms=(f"user:{current_user.id}",),
+            # A tablet handed over to the person gets no alerts about anyone.
+            rooms=() if locked else (f"user:{current_user.id}",),
         )
     link = link_from_session()
     if link is not None:

@@ -19,9 +19,15 @@
   var answerError = document.getElementById("answer-error");
   var language = document.getElementById("language");
 
+  var ACK_TIMEOUT = 15000;
+  // Answers the server asks us to send again (protocol: busy, rate_limited) wait this long.
+  var RETRY_DELAY = { busy: 1000, rate_limited: 2500 };
+
   var lastSeq = 0;
+  var lastReply = null;     // the latest reply shown, to offer its buttons again after a failure
   var outbox = [];          // messages sent but not yet acknowledged, in order
-  var flushing = false;
+  var sending = null;       // the attempt in flight: acks of earlier attempts are ignored
+  var retryTimer = null;
   var socket = io("/chat", { transports: ["polling", "websocket"], reconnectionDelayMax: 5000 });
 
   function newClientId() {
@@ -46,7 +52,6 @@
     item.appendChild(speaker);
     item.appendChild(body);
     transcript.appendChild(item);
-    item.scrollIntoView({ block: "end" });
     return item;
   }
 
@@ -62,17 +67,14 @@
   function button(spec, onPress, className) {
     var b = document.createElement("button");
     b.type = "button";
-    b.className = "button " + (className || "");
+    b.className = "button" + (className ? " " + className : "");
     b.textContent = spec.label;
     b.dataset.value = spec.value;
     b.addEventListener("click", function () { onPress(spec); });
     return b;
   }
 
-  function showReply(reply) {
-    (reply.messages || []).forEach(function (message) {
-      addLine("assistant", message.text, message.kind);
-    });
+  function showButtons(reply) {
     var asked = (reply.messages || []).filter(function (m) { return m.buttons && m.buttons.length; });
     choices.replaceChildren();
     if (asked.length) {
@@ -84,12 +86,25 @@
     (reply.controls || []).forEach(function (spec) {
       controls.appendChild(button(spec, pressButton, "secondary"));
     });
-    if (reply.progress && reply.progress.of) {
+  }
+
+  function showReply(reply) {
+    (reply.messages || []).forEach(function (message) {
+      addLine("assistant", message.text, message.kind);
+    });
+    lastReply = reply;
+    showButtons(reply);
+    // A finished conversation takes no more answers; the transcript stays to read.
+    form.hidden = reply.phase === "finished";
+    // "Topic 0 of 10" before the first topic would only puzzle: say nothing until topic 1.
+    if (reply.progress && reply.progress.of && reply.progress.topic > 0) {
       progress.textContent = strings.topicOf.replace("{n}", reply.progress.topic)
         .replace("{m}", reply.progress.of);
     } else {
       progress.textContent = "";
     }
+    // The question and the answers to it stay in view together.
+    form.scrollIntoView({ block: "nearest" });
   }
 
   function showTurn(turn) {
@@ -110,6 +125,7 @@
 
   function queue(content, shown) {
     var message = { client_id: newClientId(), content: content };
+    answerError.textContent = "";
     message.line = addLine("person", shown);
     markSaved(message.line, false);
     outbox.push(message);
@@ -117,30 +133,53 @@
     flush();
   }
 
+  function retryLater(delay) {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(function () { retryTimer = null; flush(); }, delay);
+  }
+
   function flush() {
-    if (flushing || !outbox.length || !socket.connected) { return; }
-    flushing = true;
+    if (sending || retryTimer || !outbox.length || !socket.connected) { return; }
     var message = outbox[0];
+    var attempt = { message: message };
+    sending = attempt;
     var payload = { assessment_id: assessmentId, client_id: message.client_id, last_seq: lastSeq };
     Object.keys(message.content).forEach(function (key) { payload[key] = message.content[key]; });
     setConnection(strings.sending, "sending");
-    socket.timeout(15000).emit("say", payload, function (timedOut, ack) {
-      flushing = false;
-      if (timedOut) { setConnection(strings.offline, "offline"); return; }  // resent on reconnect
-      outbox.shift();
+    socket.timeout(ACK_TIMEOUT).emit("say", payload, function (failed, ack) {
+      if (sending !== attempt) { return; }   // a late answer to an attempt already given up
+      sending = null;
+      if (failed) {
+        // No answer: the same client_id is sent again, and the server applies it once.
+        if (socket.connected) { retryLater(RETRY_DELAY.busy); }
+        setConnection(strings.offline, "offline");
+        return;
+      }
       if (!ack || !ack.ok) {
+        var code = ack && ack.error ? ack.error.code : "";
+        if (RETRY_DELAY[code]) {
+          setConnection(strings.sending, "sending");
+          retryLater(RETRY_DELAY[code]);
+          return;
+        }
+        outbox.shift();
         message.line.remove();
         showError(ack && ack.error ? ack.error.message : strings.offline, message);
+        if (!outbox.length && lastReply) { showButtons(lastReply); }
+        setConnection(strings.connected, "connected");
         flush();
         return;
       }
+      outbox.shift();
       (ack.missed || []).forEach(showTurn);
       if (ack.turn.seq > lastSeq) {
+        if (ack.missed && ack.missed.length) { transcript.appendChild(message.line); }  // in order
         markSaved(message.line, true);
         showReply(ack.turn.reply);
         lastSeq = ack.turn.seq;
       } else {
         message.line.remove();   // a duplicate already shown from a replay
+        if (!outbox.length && lastReply) { showButtons(lastReply); }
       }
       setConnection(strings.connected, "connected");
       flush();
@@ -165,7 +204,8 @@
   });
 
   input.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && !event.shiftKey) {
+    // Enter sends, Shift+Enter starts a new line; Enter that ends an IME composition does not send.
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       form.requestSubmit();
     }
@@ -177,6 +217,11 @@
     });
   }
 
+  function offline() {
+    sending = null;
+    setConnection(strings.offline, "offline");
+  }
+
   socket.on("connect", function () {
     setConnection(strings.connecting, "connecting");
     socket.emit("join", { assessment_id: assessmentId, last_seq: lastSeq }, function (ack) {
@@ -186,15 +231,27 @@
       }
       ack.turns.forEach(showTurn);
       setConnection(strings.connected, "connected");
+      // Answers still waiting keep their place at the end of the conversation.
+      outbox.forEach(function (message) { transcript.appendChild(message.line); });
+      if (outbox.length) { choices.replaceChildren(); }
       flush();
     });
   });
-  socket.on("disconnect", function () { flushing = false; setConnection(strings.offline, "offline"); });
-  socket.on("connect_error", function () { setConnection(strings.offline, "offline"); });
+  socket.on("disconnect", offline);
+  socket.on("connect_error", function (error) {
+    offline();
+    // Refused by the server (logged out, link ended): no use promising to send it later.
+    if (error && error.message === "unauthorised") {
+      setConnection(strings.unauthorised, "error");
+    }
+  });
+  window.addEventListener("offline", offline);
   socket.on("turn", function (turn) {
     if (turn.assessment_id === assessmentId && !outbox.length) { showTurn(turn); }
   });
   socket.on("safety_alert", function (alert) {
+    // Alerts are for the practitioner's screen, never for a tablet handed to the person.
+    if (mode !== "practitioner") { return; }
     var note = document.createElement("p");
     note.className = "flash flash-error";
     note.setAttribute("role", "alert");
@@ -204,35 +261,46 @@
 
   // Hand-over: after a quiet spell, warn, then pause and lock, so nobody else reads on.
   if (mode === "handover") {
-    var idle = Number(root.dataset.idleSeconds) * 1000;
-    var warnFor = Number(root.dataset.warningSeconds) * 1000;
+    var idle = Math.max(Number(root.dataset.idleSeconds) || 600, 1) * 1000;
+    // The warning gives at least 20 seconds to answer (WCAG 2.2.1), and never takes up the
+    // whole quiet time: at most half of it, unless that is under 20 seconds.
+    var warnFor = Math.max(Math.min((Number(root.dataset.warningSeconds) || 60) * 1000, idle / 2),
+                           20000);
     var dialog = document.getElementById("idle-warning");
+    var stillHere = document.getElementById("still-here");
     var warnTimer, lockTimer;
+    var locking = false;
     var resetIdle = function () {
+      if (locking) { return; }
       clearTimeout(warnTimer); clearTimeout(lockTimer);
+      var wasShown = !dialog.hidden;
       dialog.hidden = true;
+      if (wasShown && document.activeElement === stillHere) { input.focus(); }
       warnTimer = setTimeout(function () {
         dialog.hidden = false;
-        document.getElementById("still-here").focus();
+        stillHere.focus();
         lockTimer = setTimeout(lock, warnFor);
       }, Math.max(idle - warnFor, 0));
     };
     var lock = function () {
+      locking = true;
+      dialog.hidden = true;
       var go = function () { window.location.assign(root.dataset.unlockUrl); };
       // Send anything half-typed first: it is the person's words, and must not be lost.
       if (input.value.trim()) { queue({ text: input.value }, input.value); input.value = ""; }
-      var waited = 0;
+      // Nobody else reads on while the last answers are being saved.
+      root.hidden = true;
+      document.getElementById("locked-note").hidden = false;
       var whenSent = function () {
-        if (outbox.length && waited < 10000) { waited += 200; setTimeout(whenSent, 200); return; }
-        if (!outbox.length && socket.connected) {
-          socket.timeout(5000).emit("say", { assessment_id: assessmentId,
-            client_id: newClientId(), last_seq: lastSeq, button: "pause" }, go);
-        } else { go(); }
+        // Leaving with answers unsent would lose them: wait for the connection, however long.
+        if (outbox.length || !socket.connected) { setTimeout(whenSent, 200); return; }
+        socket.timeout(5000).emit("say", { assessment_id: assessmentId,
+          client_id: newClientId(), last_seq: lastSeq, button: "pause" }, go);
       };
       whenSent();
     };
-    document.getElementById("still-here").addEventListener("click", resetIdle);
-    ["keydown", "pointerdown", "touchstart"].forEach(function (name) {
+    stillHere.addEventListener("click", resetIdle);
+    ["keydown", "pointerdown", "touchstart", "input"].forEach(function (name) {
       document.addEventListener(name, resetIdle, { passive: true });
     });
     resetIdle();

@@ -1,0 +1,1 @@
+"""The chat page in a real Chromium, driven by Playwright against a real server process."""

@@ -1,0 +1,546 @@
+"""The chat page as a carer and a practitioner use it on a tablet, in a real Chromium.
+
+Every test drives `outcomes-chat serve` in a subprocess through the pages and the /chat
+socket, exactly as a person would: taps on the quick replies, typing, Enter, Tab.
+Screenshots land in test-artifacts/ at the repository root.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+
+import pytest
+
+from .conftest import PIN, TABLET, TABLET_LANDSCAPE, LiveServer, Tablet, unavailable_reason
+
+_reason = unavailable_reason()
+if _reason:
+    pytest.skip(_reason, allow_module_level=True)
+
+from axe_playwright_python.sync_playwright import Axe  # noqa: E402
+from playwright.sync_api import Dialog, Page, WebSocketRoute, expect  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(150)]
+expect.set_options(timeout=15_000)
+
+OPENING = (
+    "Honestly just getting a full night's sleep. Tom's up three or four times a night and "
+    "I'm shattered. And I miss my choir."
+)
+SLEEP = (
+    "Honestly just getting a full night's sleep. Tom's up three or four times a night and "
+    "I'm shattered."
+)
+CHOIR_MENTION = "And I miss my choir."
+HELPS = "My daughter has him on a Sunday afternoon and I sleep then."
+BARRIERS = "He gets muddled at night and doesn't know where he is."
+CHOIR_CHANGED = "Getting back to choir on Tuesdays."
+ANYTHING_ELSE = "Is there anything else that matters to you?"
+MIN_TARGET = 44
+TYPED_ACK = re.compile(r'^43/chat,\d+\[.*"said": ?\{"text"', re.DOTALL)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def person_lines(page: Page) -> list[str]:
+    return [words.strip() for words in page.locator(".line-person .words").all_inner_texts()]
+
+
+def last_assistant(page: Page) -> str:
+    return page.locator(".line-assistant .words").last.inner_text()
+
+
+def wait_until_saved(page: Page, count: int) -> None:
+    """Wait until `count` answers are acknowledged and nothing is waiting to be sent."""
+    expect(page.locator(".line-person[data-saved=yes]")).to_have_count(count)
+    expect(page.locator(".line-person[data-saved=no]")).to_have_count(0)
+
+
+class Carer:
+    """The person with the tablet: taps quick replies, types answers, counts what is saved."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.saved = 0
+
+    def wait_for_question(self, text: str) -> None:
+        expect(self.page.locator(".line-assistant .words").last).to_contain_text(text)
+
+    def tap(self, label: str, *, exact: bool = True) -> None:
+        """Tap a quick reply, as a finger does."""
+        self.page.locator("#choices").get_by_role("button", name=label, exact=exact).tap()
+        self._sent()
+
+    def control(self, label: str) -> None:
+        self.page.locator("#controls").get_by_role("button", name=label, exact=True).tap()
+        self._sent()
+
+    def type(self, text: str, *, enter: bool = True) -> None:
+        """Type an answer key by key and send it with Enter (or tap Send)."""
+        box = self.page.get_by_label("Your answer")
+        if enter:
+            box.press_sequentially(text)
+            box.press("Enter")
+        else:
+            box.fill(text)
+            self.page.get_by_role("button", name="Send", exact=True).tap()
+        self._sent()
+
+    def _sent(self) -> None:
+        self.saved += 1
+        wait_until_saved(self.page, self.saved)
+
+
+def axe_clean(page: Page, name: str) -> None:
+    results = Axe().run(page)
+    assert results.violations_count == 0, f"axe on {name}:\n{results.generate_report()}"
+
+
+def small_targets(page: Page, scope: str = "body") -> list[str]:
+    """Every visible button, link and form field under `scope` smaller than 44 x 44 CSS px."""
+    return page.evaluate(
+        """([scope, minimum]) => {
+          const small = [];
+          for (const el of document.querySelectorAll(
+              scope + " :is(a[href], button, input:not([type=hidden]), select, textarea)")) {
+            const box = el.getBoundingClientRect();
+            const style = getComputedStyle(el);
+            if (!box.width || !box.height || style.visibility === "hidden") continue;
+            if (el.classList.contains("skip-link")) continue;   // off screen until focused
+            if (box.width < minimum || box.height < minimum) {
+              const name = (el.innerText || el.name || el.id).trim();
+              small.push(`${el.tagName.toLowerCase()} "${name}"`
+                         + ` ${Math.round(box.width)}x${Math.round(box.height)}`);
+            }
+          }
+          return small;
+        }""",
+        [scope, MIN_TARGET],
+    )
+
+
+def begin_handover(tablet: Tablet) -> int:
+    """Practitioner: Margaret's page, a new carer conversation, the tablet handed over."""
+    tablet.open_person()
+    assessment_id = tablet.start_conversation()
+    tablet.hand_over()
+    expect(tablet.page.locator("#connection")).to_have_attribute("data-state", "connected")
+    return assessment_id
+
+
+def turns(server: LiveServer, assessment_id: int) -> list[tuple[int, str | None, str | None]]:
+    return [
+        (seq, text, button)
+        for seq, text, button in server.query(
+            "SELECT seq, said_text, said_button FROM conversation_turns "
+            "WHERE assessment_id = ? ORDER BY seq",
+            assessment_id,
+        )
+    ]
+
+
+# -- 1. a whole conversation -----------------------------------------------------------------
+
+
+def test_a_whole_carer_conversation_on_the_tablet(tablet: Tablet, server: LiveServer) -> None:
+    page = tablet.page
+    person_id = tablet.open_person()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Margaret Wilson")
+    assessment_id = tablet.start_conversation()
+    expect(page.get_by_role("heading", name="For the practitioner")).to_be_visible()
+    tablet.hand_over()
+
+    # Locked: the practitioner's tools are gone, and every other page leads back to the chat.
+    expect(page.get_by_role("heading", name="For the practitioner")).to_have_count(0)
+    chat_url = f"{server.url}/conversations/{assessment_id}"
+    for elsewhere in ("/", f"/persons/{person_id}", "/admin/users"):
+        tablet.goto(elsewhere)
+        assert page.url == chat_url, elsewhere
+    expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
+
+    carer = Carer(page)
+    carer.wait_for_question("This is a conversation about what matters to you")
+    expect(page.locator("#progress")).to_have_text("")  # no "Topic 0 of 10" before topic 1
+    tablet.screenshot("conversation-01-welcome")
+    carer.tap("Start")
+    carer.wait_for_question("Is that OK?")
+    carer.tap("Yes, that's OK")
+    carer.wait_for_question("what matters most to you at the moment?")
+
+    # Their own words, typed, come back verbatim.
+    carer.type(OPENING)
+    assert person_lines(page)[-1] == OPENING
+    reflection = last_assistant(page)
+    assert f'"{SLEEP}"' in reflection
+    assert CHOIR_MENTION not in reflection
+    assert "Have I got that right?" in reflection
+    tablet.screenshot("conversation-02-reflection")
+    carer.tap("Yes")
+    carer.wait_for_question("How are things with this now?")
+    expect(page.locator("#progress")).to_have_text(re.compile(r"^Topic 1 of \d+$"))
+
+    carer.tap("Not at all")
+    carer.wait_for_question("anything that helps")
+    carer.type(HELPS, enter=False)
+    carer.wait_for_question("anything that gets in the way?")
+    carer.type("why do you ask that")
+    assert last_assistant(page).startswith("Knowing what gets in the way helps the team")
+    assert last_assistant(page).endswith("anything that gets in the way?")
+    carer.type(BARRIERS)
+    carer.wait_for_question("anyone who could help")
+    carer.tap("Skip")
+
+    # The choir, said earlier, is remembered when its topic comes.
+    carer.wait_for_question(f'Earlier you said: "{CHOIR_MENTION}"')
+    expect(page.locator("#progress")).to_have_text(re.compile(r"^Topic 2 of \d+$"))
+    carer.tap("Yes, that's it")
+    carer.wait_for_question("How are things with this now?")
+    carer.tap("Partly")
+    for _ in range(3):  # what helps, what gets in the way, who could help
+        carer.tap("Skip")
+
+    # Every later topic is skipped with the Skip control: no safety cue on this path.
+    for _ in range(20):
+        if ANYTHING_ELSE in last_assistant(page):
+            break
+        carer.control("Skip")
+    else:
+        pytest.fail(f"never reached 'anything else'; last: {last_assistant(page)!r}")
+    carer.tap("No, that's all")
+
+    carer.wait_for_question("You can change or remove anything.")
+    summary = page.locator(".line-assistant.kind-summary .words").last.inner_text()
+    assert f'1. "{SLEEP}"' in summary and f'2. "{CHOIR_MENTION}"' in summary
+    tablet.screenshot("conversation-03-summary")
+
+    carer.tap("Change one")
+    carer.wait_for_question("Which one would you like to change?")
+    carer.tap("2. And I miss my choir.")
+    carer.type(CHOIR_CHANGED)
+    carer.wait_for_question("You can change or remove anything.")
+    summary = page.locator(".line-assistant.kind-summary .words").last.inner_text()
+    assert f'2. "{CHOIR_CHANGED}"' in summary and CHOIR_MENTION not in summary
+    carer.tap("That's right")
+    carer.wait_for_question("Your lead professional will look at it")
+    expect(page.get_by_label("Your answer")).to_be_hidden()
+
+    # Everything the person sent is marked saved, and the server has each answer once.
+    marks = page.locator(".line-person .saved-mark").all_inner_texts()
+    assert marks and set(marks) == {"Saved"}
+    stored = turns(server, assessment_id)
+    texts = [text for _seq, text, _button in stored if text is not None]
+    assert texts == [OPENING, HELPS, "why do you ask that", BARRIERS, CHOIR_CHANGED]
+    assert len(stored) == carer.saved + 1  # the opening, then one per answer
+    assert [seq for seq, *_ in stored] == list(range(1, len(stored) + 1))
+    outcomes = server.query(
+        "SELECT words, rating, helps, barriers FROM recorded_outcomes "
+        "WHERE assessment_id = ? AND NOT removed ORDER BY id",
+        assessment_id,
+    )
+    assert outcomes == [
+        (SLEEP, "not_met", HELPS, BARRIERS),
+        (CHOIR_CHANGED, "partly_met", None, None),
+    ]
+    tablet.screenshot("conversation-04-finished")
+
+    # The practitioner takes the tablet back with the PIN.
+    page.get_by_role("link", name="Practitioner: unlock").click()
+    page.get_by_label("Your password or PIN").fill("0000")
+    page.get_by_role("button", name="Unlock").click()
+    expect(page.get_by_role("alert")).to_contain_text("not right")
+    page.get_by_label("Your password or PIN").fill(PIN)
+    page.get_by_role("button", name="Unlock").click()
+    page.wait_for_url(f"{server.url}/persons/{person_id}")
+    expect(page.get_by_role("status")).to_contain_text("The tablet is unlocked.")
+    expect(page.get_by_role("cell", name="Finished").first).to_be_visible()
+    tablet.goto("/")
+    assert page.url == f"{server.url}/"
+    assert not tablet.errors, tablet.errors
+
+
+# -- 2. the connection drops -----------------------------------------------------------------
+
+
+def test_an_answer_typed_offline_is_kept_and_sent_once(tablet: Tablet, server: LiveServer) -> None:
+    page = tablet.page
+    assessment_id = begin_handover(tablet)
+    carer = Carer(page)
+    carer.tap("Start")
+    carer.tap("Yes, that's OK")
+    carer.wait_for_question("what matters most to you at the moment?")
+
+    page.context.set_offline(True)
+    connection = page.locator("#connection")
+    expect(connection).to_have_attribute("data-state", "offline")
+    expect(connection).to_contain_text("The connection dropped. Don't worry")
+    answer = "Getting a full night's sleep, and time to see my friends."
+    box = page.get_by_label("Your answer")
+    box.press_sequentially(answer)
+    box.press("Enter")
+    pending = page.locator(".line-person").last
+    expect(pending.locator(".words")).to_have_text(answer)
+    expect(pending).to_have_attribute("data-saved", "no")
+    expect(pending.locator(".saved-mark")).to_have_text("Not sent yet")
+    page.wait_for_timeout(1500)  # still nothing sent, still kept
+    expect(pending).to_have_attribute("data-saved", "no")
+    assert answer not in [text for _s, text, _b in turns(server, assessment_id)]
+    tablet.screenshot("offline-01-kept")
+
+    page.context.set_offline(False)
+    expect(pending).to_have_attribute("data-saved", "yes", timeout=20_000)
+    expect(pending.locator(".saved-mark")).to_have_text("Saved")
+    expect(connection).to_have_attribute("data-state", "connected")
+    carer.wait_for_question("Have I got that right?")
+    assert person_lines(page).count(answer) == 1
+    tablet.screenshot("offline-02-sent")
+
+    # Sent exactly once, and the conversation goes on from it.
+    stored = [text for _s, text, _b in turns(server, assessment_id)]
+    assert stored.count(answer) == 1
+    carer.saved = 3
+    carer.tap("Yes")
+    carer.wait_for_question("How are things with this now?")
+    assert not [e for e in tablet.errors if "pageerror" in e], tablet.errors
+
+
+def test_an_answer_whose_acknowledgement_was_lost_is_shown_and_stored_once(
+    tablet: Tablet, server: LiveServer
+) -> None:
+    """The server stores the answer, the ack never arrives, the connection drops: on
+    reconnecting the page catches up, resends with the same client id, and shows it once."""
+    page = tablet.page
+    lost: list[str] = []
+
+    def lose_the_first_answer_ack(route: WebSocketRoute) -> None:
+        upstream = route.connect_to_server()
+
+        def from_server(message: str | bytes) -> None:
+            # A Socket.IO ack on /chat is "43/chat,<id>[...]": drop the first for a typed answer.
+            if not lost and isinstance(message, str) and TYPED_ACK.match(message):
+                lost.append(message)
+                upstream.close()
+                route.close()
+                return
+            route.send(message)
+
+        upstream.on_message(from_server)
+
+    page.route_web_socket(re.compile(r".*/socket\.io/.*"), lose_the_first_answer_ack)
+    assessment_id = begin_handover(tablet)
+    carer = Carer(page)
+    carer.tap("Start")
+    carer.tap("Yes, that's OK")
+    carer.wait_for_question("what matters most to you at the moment?")
+    answer = "Being able to get to my own doctor's appointments."
+    carer.type(answer)  # waits until it is marked saved, after the reconnect
+    carer.wait_for_question("Have I got that right?")
+
+    assert lost, "the acknowledgement was never dropped: the WebSocket route did not engage"
+    assert person_lines(page).count(answer) == 1
+    assert [text for _s, text, _b in turns(server, assessment_id)].count(answer) == 1
+    expect(page.locator(".line-assistant .words", has_text="Have I got that right?")).to_have_count(
+        1
+    )
+    carer.tap("Yes")
+    carer.wait_for_question("How are things with this now?")
+
+
+# -- 3. long-polling only --------------------------------------------------------------------
+
+
+def test_the_chat_works_over_long_polling_when_websocket_is_blocked(
+    tablet: Tablet, server: LiveServer
+) -> None:
+    page = tablet.page
+    refused: list[str] = []
+
+    def refuse(route: WebSocketRoute) -> None:
+        # Not connected to the server: the upgrade probe fails and Socket.IO stays on polling.
+        refused.append(route.url)
+        route.close()
+
+    page.route_web_socket(re.compile(r".*/socket\.io/.*"), refuse)
+    polls: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            polls.append(request.url)
+            if "transport=polling" in request.url and request.method == "POST"
+            else None
+        ),
+    )
+    assessment_id = begin_handover(tablet)
+    carer = Carer(page)
+    sent_before = len(polls)
+    carer.tap("Start")
+    carer.tap("Yes, that's OK")
+    carer.type("Time for myself on a Saturday.")
+    carer.wait_for_question("Have I got that right?")
+    carer.tap("Yes")
+    carer.wait_for_question("How are things with this now?")
+    carer.tap("Going well")
+
+    assert refused, "the page never tried WebSocket, so the fallback was not exercised"
+    assert len(polls) - sent_before >= 5, "the answers did not go over long-polling"
+    stored = turns(server, assessment_id)
+    assert [button or text for _s, text, button in stored[1:]] == [
+        "start",
+        "yes",
+        "Time for myself on a Saturday.",
+        "yes",
+        "met",
+    ]
+
+
+# -- 4. accessibility, touch targets, keyboard -----------------------------------------------
+
+
+def test_axe_touch_targets_and_keyboard(tablet: Tablet, server: LiveServer) -> None:
+    page = tablet.page
+    tablet.open_person()
+    axe_clean(page, "the person page")
+    assert small_targets(page) == []
+    tablet.start_conversation()
+    axe_clean(page, "the chat, practitioner's view")
+    tablet.hand_over()
+    expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
+
+    # Keyboard only: Tab reaches the quick replies and the answer box; Enter presses and sends.
+    page.locator("body").focus()
+    reached: list[str] = []
+    for _ in range(25):
+        page.keyboard.press("Tab")
+        reached.append(
+            page.evaluate(
+                "() => { const el = document.activeElement;"
+                " return (el.closest('#choices') ? 'choice:' : '') + (el.id || el.textContent); }"
+            )
+        )
+        if reached[-1] == "choice:Start":
+            break
+    assert "choice:Start" in reached, reached
+    page.keyboard.press("Enter")
+    wait_until_saved(page, 1)
+    expect(page.locator(".line-assistant .words").last).to_contain_text("Is that OK?")
+    page.locator("#choices button").first.focus()
+    page.keyboard.press("Space")
+    wait_until_saved(page, 2)
+    page.locator("body").focus()
+    for _ in range(25):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.id") == "answer-text":
+            break
+    else:
+        pytest.fail("Tab never reached the answer box")
+    page.keyboard.type("Keeping my own health up.")
+    page.keyboard.press("Enter")
+    wait_until_saved(page, 3)
+    assert person_lines(page)[-1] == "Keeping my own health up."
+    # Shift+Enter is a new line, not a send.
+    page.keyboard.type("First line")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("second line")
+    assert page.get_by_label("Your answer").input_value() == "First line\nsecond line"
+    page.get_by_label("Your answer").fill("")
+
+    carer = Carer(page)
+    carer.saved = 3
+    carer.wait_for_question("Have I got that right?")
+    axe_clean(page, "the chat mid-conversation")
+    assert small_targets(page) == []
+    tablet.screenshot("a11y-01-chat-portrait")
+    page.set_viewport_size(TABLET_LANDSCAPE)
+    assert small_targets(page) == []
+    tablet.screenshot("a11y-02-chat-landscape")
+    page.set_viewport_size(TABLET)
+
+    carer.tap("Yes")
+    carer.tap("Partly")
+    carer.type("stop")
+    carer.tap("Finish now")
+    carer.wait_for_question("You can change or remove anything.")
+    axe_clean(page, "the summary")
+    assert small_targets(page) == []
+    tablet.screenshot("a11y-03-summary")
+    assert not tablet.errors, tablet.errors
+
+
+# -- 5. text, never HTML ---------------------------------------------------------------------
+
+
+def test_answers_are_shown_as_text_never_html(tablet: Tablet, server: LiveServer) -> None:
+    page = tablet.page
+    dialogs: list[str] = []
+
+    def refuse(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", refuse)
+    assessment_id = begin_handover(tablet)
+    carer = Carer(page)
+    carer.tap("Start")
+    carer.tap("Yes, that's OK")
+    attack = "<img src=x onerror=alert(1)>"
+    carer.type(attack, enter=False)
+    assert person_lines(page)[-1] == attack
+    expect(page.locator("#transcript img")).to_have_count(0)
+    expect(page.locator("#transcript *[onerror]")).to_have_count(0)
+    page.wait_for_timeout(300)
+    assert dialogs == []
+    assert attack in [text for _s, text, _b in turns(server, assessment_id)]
+
+
+# -- 6. the hand-over locks itself -----------------------------------------------------------
+
+
+def test_a_quiet_tablet_warns_then_locks_without_losing_words(
+    tablet_for: Callable[[LiveServer], Tablet], quick_lock_server: LiveServer
+) -> None:
+    """HANDOVER_IDLE_SECONDS=25: the warning after 5 quiet seconds, the lock 20 seconds later."""
+    tablet = tablet_for(quick_lock_server)
+    page = tablet.page
+    tablet.log_in()
+    person_id = tablet.open_person()
+    assessment_id = begin_handover(tablet)
+    carer = Carer(page)
+    carer.tap("Start")
+    carer.tap("Yes, that's OK")
+    carer.wait_for_question("what matters most to you at the moment?")
+
+    warning = page.get_by_role("alertdialog", name="Are you still there?")
+    expect(warning).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("button", name="I'm still here")).to_be_focused()
+    page.get_by_role("button", name="I'm still here").tap()
+    expect(warning).to_be_hidden()
+
+    # Half an answer, then the person walks away.
+    half = "Getting out to the garden centre on"
+    page.get_by_label("Your answer").press_sequentially(half)
+    expect(warning).to_be_visible(timeout=15_000)
+    warned_at = time.monotonic()
+    tablet.screenshot("idle-01-warning")
+    axe_clean(page, "the idle warning")
+    page.wait_for_url(f"**/conversations/{assessment_id}/unlock", timeout=40_000)
+    locked_after = time.monotonic() - warned_at
+    assert locked_after >= 19, f"the warning came only {locked_after:.1f} s before the lock"
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Hand the tablet back to your practitioner"
+    )
+    tablet.screenshot("idle-02-locked")
+    axe_clean(page, "the unlock page")
+    assert small_targets(page) == []
+
+    stored = turns(quick_lock_server, assessment_id)
+    assert [text for _s, text, _b in stored].count(half) == 1
+    assert stored[-1][2] == "pause"
+    status = quick_lock_server.query("SELECT status FROM assessments WHERE id = ?", assessment_id)
+    assert status == [("paused",)]
+
+    page.get_by_label("Your password or PIN").fill(PIN)
+    page.get_by_role("button", name="Unlock").click()
+    page.wait_for_url(f"{quick_lock_server.url}/persons/{person_id}")
+    expect(page.get_by_role("cell", name="Paused")).to_be_visible()
