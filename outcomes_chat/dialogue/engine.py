@@ -52,6 +52,8 @@ SHORT_ANSWER_WORDS = 3
 UserInput = str | Mapping[str, Any]
 
 _DIGRESSIONS = frozenset({"help", "why", "repeat"})
+# Phases where "skip" has nothing to skip: offering it would only puzzle people.
+_NOTHING_TO_SKIP = frozenset({"welcome", "consent", "summary", "summary_pick", "summary_change"})
 _WORD = re.compile(r"\w+")
 # A clause ends at punctuation in most scripts; used to hear "No, money's fine" as a no.
 _CLAUSE_END = re.compile(r"[,;:.!?،、，。！？]")
@@ -948,7 +950,10 @@ class _Step:
         """The buttons that work at any time, for a page's tool bar."""
         if self.state.phase == "finished" or self.state.paused is not None:
             return ()
-        return tuple(self.button(value) for value in ("back", "skip", "pause", "repeat", "help"))
+        values = ("back", "skip", "pause", "repeat", "help")
+        if self.state.phase in _NOTHING_TO_SKIP:
+            values = tuple(value for value in values if value != "skip")
+        return tuple(self.button(value) for value in values)
 
     def progress(self) -> Progress:
         state = self.state

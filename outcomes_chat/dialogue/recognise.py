@@ -69,6 +69,10 @@ _NEGATION_REACH = 4
 _FUZZY_MIN_LEN = 6
 _FUZZY_TARGET_LEN = 5
 _FUZZY_CUTOFF = 85.0
+# Two neighbouring letters swapped ("freinds", "tierd") cost two edits, so the ratio above misses
+# them; a word of at least this length that is a cue word with one such swap is read as it.
+_SWAP_MIN_LEN = 5
+_SWAP_FACTOR = 0.9
 _WORD_CACHE_SIZE = 50_000
 # Control words: the whole reply, at most this many words once courtesy is removed.
 _CONTROL_MAX_WORDS = 8
@@ -76,7 +80,7 @@ _CONTROL_CUTOFF = 85.0
 # Longer input is cut before analysis: a chat answer is far shorter, and this bounds the time.
 _MAX_CHARS = 10_000
 
-_CUE, _HINT, _NEG_BEFORE, _NEG_AFTER, _NEG_EITHER = range(5)
+_CUE, _HINT, _NEG_BEFORE, _NEG_AFTER, _NEG_EITHER, _PLAIN = range(6)
 _NEGATION_KINDS = {"before": _NEG_BEFORE, "after": _NEG_AFTER, "either": _NEG_EITHER}
 _SAFETY, _IDIOM = range(2)
 
@@ -130,6 +134,7 @@ class _Stream:
     sentence: list[int] = field(default_factory=list)
     clause: list[int] = field(default_factory=list)
     fuzz: list[float] = field(default_factory=list)
+    origin: list[int] = field(default_factory=list)  # position of each token in the full stream
 
 
 @dataclass
@@ -148,10 +153,13 @@ class _PhraseIndex:
     """Phrases in a word trie, matched in order with at most one extra word between two words.
 
     Walking a trie from each token visits shared beginnings once, so the cost per token stays
-    small however many phrases start with "he" or "no".
+    small however many phrases start with "he" or "no". With within_clause, the extra word may
+    not stand across a clause boundary: in "it's just me, all the time" the cue "me time" is not
+    said. Safety cues keep the generous reading.
     """
 
-    def __init__(self, phrases: Iterable[_Phrase]) -> None:
+    def __init__(self, phrases: Iterable[_Phrase], within_clause: bool = False) -> None:
+        self._within_clause = within_clause
         self._root: _Node = ({}, [])
         for phrase in sorted(phrases, key=lambda p: (p.order, p.text)):
             node = self._root
@@ -162,6 +170,7 @@ class _PhraseIndex:
     def find(self, stream: _Stream) -> list[_Match]:
         """Every phrase occurrence in the stream, inside one sentence, in text order."""
         tokens, sentence, factor = stream.tokens, stream.sentence, stream.fuzz
+        clause = stream.clause if self._within_clause else sentence
         children = self._root[0]
         limit = len(tokens)
         found: list[_Match] = []
@@ -183,7 +192,11 @@ class _PhraseIndex:
                     continue
                 for step in _STEPS:
                     nxt = position + step
-                    if nxt < limit and sentence[nxt] == here:
+                    if (
+                        nxt < limit
+                        and sentence[nxt] == here
+                        and (step == 1 or clause[nxt] == clause[position])
+                    ):
                         child = node[0].get(tokens[nxt])
                         if child is not None:
                             stack.append((child, nxt, gaps + step - 1, min(weakest, factor[nxt])))
@@ -205,13 +218,17 @@ class Recogniser:
         control_raw: dict[str, str],
         courtesy: Sequence[tuple[str, ...]],
         answers: Iterable[str],
+        plain_phrases: Sequence[_Phrase] = (),
     ) -> None:
         self.framework = framework
         self.lang = lang
         self.domain_ids = tuple(domain_ids)
         self._order = {domain_id: index for index, domain_id in enumerate(self.domain_ids)}
-        self._domain_index = _PhraseIndex(domain_phrases)
+        self._domain_index = _PhraseIndex(domain_phrases, within_clause=True)
         self._safety_index = _PhraseIndex(safety_phrases)
+        self._plain_index = (
+            _PhraseIndex(plain_phrases, within_clause=True) if plain_phrases else None
+        )
         self._control = control
         self._control_keys = sorted(control)
         self._control_raw = control_raw
@@ -219,7 +236,7 @@ class Recogniser:
         self._answers = frozenset(answers)
         self._answer_keys = sorted(self._answers)
         vocabulary: set[str] = set(FILLERS)
-        for phrase in (*domain_phrases, *safety_phrases):
+        for phrase in (*domain_phrases, *safety_phrases, *plain_phrases):
             vocabulary.update(phrase.words)
         for key in (*control, *self._answers):
             vocabulary.update(key.split())
@@ -227,9 +244,11 @@ class Recogniser:
             vocabulary.update(words_)
         self._known = frozenset(vocabulary)
         self._fuzzy_targets: dict[str, list[str]] = {}
+        self._anagrams: dict[str, list[str]] = {}
         for known in sorted(vocabulary):
             if len(known) >= _FUZZY_TARGET_LEN and known.isascii() and known.isalpha():
                 self._fuzzy_targets.setdefault(known[0], []).append(known)
+                self._anagrams.setdefault("".join(sorted(known)), []).append(known)
         self._words: dict[str, tuple[str, float]] = {}
         self._last: tuple[str, _Analysis] | None = None
 
@@ -329,6 +348,8 @@ class Recogniser:
                 for raw in raw_tokens:
                     canonical, factor = read(raw)
                     streams = (full,) if canonical in FILLERS else (full, content)
+                    if canonical not in FILLERS:
+                        content.origin.append(len(full.tokens))
                     for stream in streams:
                         stream.tokens.append(canonical)
                         stream.sentence.append(sentence_index)
@@ -337,6 +358,8 @@ class Recogniser:
         matches = self._domain_index.find(content)
         negations = [m for m in matches if m.phrase.kind >= _NEG_BEFORE]
         mentions = _uncovered([m for m in matches if m.phrase.kind <= _HINT], content)
+        if self._plain_index is not None:
+            mentions = _not_plain(mentions, self._plain_index.find(full), content)
         kept = _unnegated(mentions, negations, content)
         negated = len(kept) < len(mentions) or (bool(negations) and not kept)
         if not negated and len(full.tokens) <= _CONTROL_MAX_WORDS:
@@ -370,6 +393,16 @@ class Recogniser:
             )
             if best is not None:
                 result = (best[0], best[1] / 100.0)
+        if (
+            result[1] == 1.0
+            and token not in self._known
+            and len(token) >= _SWAP_MIN_LEN
+            and token.isascii()
+            and token.isalpha()
+        ):
+            swapped = _one_swap(token, self._anagrams.get("".join(sorted(token)), ()))
+            if swapped is not None:
+                result = (swapped, _SWAP_FACTOR)
         if len(self._words) >= _WORD_CACHE_SIZE:
             self._words.clear()
         self._words[raw] = result
@@ -415,6 +448,20 @@ class Recogniser:
         return best is not None
 
 
+def _one_swap(token: str, candidates: Iterable[str]) -> str | None:
+    """The first candidate that is token with two neighbouring letters swapped, if any."""
+    for candidate in candidates:
+        differ = [i for i, (a, b) in enumerate(zip(token, candidate, strict=True)) if a != b]
+        if (
+            len(differ) == 2
+            and differ[1] == differ[0] + 1
+            and token[differ[0]] == candidate[differ[1]]
+            and token[differ[1]] == candidate[differ[0]]
+        ):
+            return candidate
+    return None
+
+
 def _uncovered(matches: list[_Match], content: _Stream) -> list[_Match]:
     """Drop a mention inside a longer cue ("health" inside "his health" is about him)."""
     longer: dict[int, list[_Match]] = {}
@@ -428,6 +475,20 @@ def _uncovered(matches: list[_Match], content: _Stream) -> list[_Match]:
             len(c.phrase.words) > len(m.phrase.words) and c.start <= m.start and m.end <= c.end
             for c in longer.get(content.sentence[m.start], ())
         )
+    ]
+
+
+def _not_plain(mentions: list[_Match], plain: list[_Match], content: _Stream) -> list[_Match]:
+    """Drop a mention whose words belong to an everyday phrase that is never a cue: "of course"
+    is not about a course, "what do you mean" not about meaning. Plain phrases are matched on
+    every word (small words included), so their positions are those of the full stream."""
+    if not plain:
+        return mentions
+    origin = content.origin
+    return [
+        m
+        for m in mentions
+        if not any(p.start <= origin[m.start] and origin[m.end] <= p.end for p in plain)
     ]
 
 
@@ -513,6 +574,11 @@ def _load(prompts_dir: Path, framework: str, lang: str) -> Recogniser:
                 )
             domain_phrases.append(_Phrase(kind, "", tokens, text, len(domain_ids)))
     answers = {" ".join(words(text)) for text in negation.get("answers", [])} - {""}
+    plain_phrases: list[_Phrase] = []
+    for text in negation.get("plain", []):
+        tokens = tuple(words(text))
+        _require_words(prompts_dir, negation_path, "plain", text, text, tokens)
+        plain_phrases.append(_Phrase(_PLAIN, "", tokens, text, len(domain_ids)))
 
     safety_path = folder / "safety.yaml"
     safety = _document(prompts_dir, safety_path, "safety")
@@ -545,6 +611,7 @@ def _load(prompts_dir: Path, framework: str, lang: str) -> Recogniser:
         control_raw,
         [c for c in courtesy if c],
         answers,
+        plain_phrases,
     )
 
 

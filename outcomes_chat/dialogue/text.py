@@ -68,7 +68,7 @@ _KEEP_ENDING = frozenset(
         "anything", "everything", "heating", "wedding", "building", "ceiling", "sibling",
         "darling", "string", "spring", "shilling", "sterling", "pudding", "outing", "bleed",
         "hundred", "indeed", "proceed", "exceed", "succeed", "sacred", "kindred", "wicked",
-        "naked", "rugged", "ragged", "crooked", "beloved", "learned",
+        "naked", "rugged", "ragged", "crooked", "beloved", "learned", "meaning",
     }
 )  # fmt: skip
 

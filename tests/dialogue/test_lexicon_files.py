@@ -170,3 +170,14 @@ def test_not_yaml_names_the_line(prompts: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8") + "\n  - [unclosed\n", encoding="utf-8")
     with pytest.raises(ContentError, match=r"control\.yaml, line \d+"):
         Recogniser.load(prompts, "carer", "en")
+
+
+def test_negation_file_has_plain_phrases() -> None:
+    data = load_document(LEXICON / "en" / "negation.yaml", "negation")
+    assert "of course" in data["plain"]
+
+
+def test_a_plain_phrase_of_no_words_is_refused(prompts: Path) -> None:
+    rewrite(prompts / "lexicon/en/negation.yaml", lambda d: d["plain"].append("..."))
+    with pytest.raises(ContentError, match=r"negation\.yaml.*'\.\.\.'"):
+        Recogniser.load(prompts, "carer", "en")

@@ -71,6 +71,23 @@ CARER_SAYINGS = [
     ("practitioner_relationship", "I'd like one point of contact who knows us."),
     ("accessible_available", "You can never get hold of anyone at the weekend."),
     ("accessible_available", "We were told we're not eligible for any help."),
+    # The domains people name in their own words rather than the label's.
+    ("relationship", "I feel more like his nurse than his wife these days."),
+    ("relationship", "We don't really talk any more, not like we did."),
+    ("relationship", "It feels like living with a stranger now."),
+    ("valued_respected", "The doctors talk over me as if I'm not there."),
+    ("valued_respected", "They treat me like I'm stupid, but nobody knows her like I do."),
+    ("having_a_say", "They had the review meeting without me."),
+    ("having_a_say", "It was take it or leave it, nobody asked what would work for us."),
+    ("practitioner_relationship", "Every few months there's a different social worker."),
+    ("practitioner_relationship", "It would help to have one person to ring who knows the family."),
+    ("accessible_available", "I left a message on Monday and nobody rang back."),
+    ("accessible_available", "There's nothing at weekends, you're on your own."),
+    ("cared_for", "I just want Dad to be safe and well and not in pain."),
+    ("informed_equipped", "Nobody showed me how to use the hoist properly."),
+    ("finance", "We count every penny and I worry about the rent."),
+    ("life_of_own", "It would be good to meet other carers in the same boat."),
+    ("health_wellbeing", "I can't switch off, I'm lying awake half the night."),
 ]
 
 ADULT_SAYINGS = [
@@ -104,6 +121,12 @@ ADULT_SAYINGS = [
     ("mobility", "My mobility scooter lets me get to the shops."),
     ("symptoms", "The pain in my knees is terrible at night."),
     ("symptoms", "My anxiety stops me doing things."),
+    ("respected", "The carers come straight in without a knock on the door."),
+    ("respected", "I want to be treated as a person, not like a number."),
+    ("living_as_wanted", "I want to live my own life, in my own place."),
+    ("staying_well", "I want to keep well and stay out of hospital."),
+    ("having_a_say", "I'd like to choose who comes in to help me."),
+    ("seeing_people", "Some days I don't speak to anyone at all."),
 ]
 
 
@@ -151,10 +174,44 @@ def test_several_domains_in_one_answer(
         "I care for my husband, who is 78.",
         "We moved here in 1994 from Glasgow.",
         "Hello",
+        # Everyday phrases whose words are cue words elsewhere ("course", "meaning", "rights").
+        "Of course, thank you.",
+        "What do you mean?",
+        "Sorry, I mean the other one.",
+        "That's right, yes.",
     ],
 )
 def test_small_talk_speaks_to_no_domain(carer: Recogniser, saying: str) -> None:
     assert carer.domains(saying) == []
+
+
+def test_a_cue_inside_a_plain_phrase_is_not_heard(carer: Recogniser) -> None:
+    # "of course" is plain; "a training course" is still about being equipped.
+    assert carer.domains("Of course I will.") == []
+    assert "informed_equipped" in ids(carer.domains("I'd like to go on a training course."))
+
+
+def test_an_extra_word_does_not_reach_across_a_clause(carer: Recogniser) -> None:
+    # "me time" is said in the first, not in "me, every time".
+    assert "life_of_own" in ids(carer.domains("I want some me time every week."))
+    assert "life_of_own" not in ids(carer.domains("What about me, every time?"))
+
+
+@pytest.mark.parametrize(
+    ("saying", "expected"),
+    [
+        ("I never see my freinds any more.", "life_of_own"),
+        ("im so tierd all the time", "health_wellbeing"),
+        ("I feel so isloated these days.", "life_of_own"),
+    ],
+)
+def test_two_swapped_letters_are_forgiven(carer: Recogniser, saying: str, expected: str) -> None:
+    assert expected in ids(carer.domains(saying))
+
+
+def test_a_swap_does_not_bend_a_real_word_too_far(carer: Recogniser) -> None:
+    # "lovely" is not "lonely", and a swap must be two neighbouring letters.
+    assert "life_of_own" not in ids(carer.domains("We had a lovely day."))
 
 
 def test_scores_are_0_to_100_best_first(carer: Recogniser) -> None:
@@ -284,6 +341,13 @@ def test_negation_stays_in_its_clause(carer: Recogniser) -> None:
     saying = "Money's fine but I'm exhausted."
     assert ids(carer.domains(saying)) == ["health_wellbeing"]
     assert carer.is_negated(saying)
+
+
+def test_a_dismissed_topic_beside_a_real_one(carer: Recogniser, adult: Recogniser) -> None:
+    saying = "Money's not an issue, it's never having time to myself."
+    assert ids(carer.domains(saying)) == ["life_of_own"]
+    saying = "Money's not a problem for me. What I want is some company."
+    assert ids(adult.domains(saying)) == ["seeing_people"]
 
 
 # -- control words ------------------------------------------------------------------------------
