@@ -62,6 +62,8 @@ _MAX_GAP = 1
 _STEPS = tuple(range(_MAX_GAP + 1, 0, -1))
 # A negation reaches a cue this many counted words away, within its clause.
 _NEGATION_REACH = 4
+# A dismissal after one of these in its clause is a wish, not a dismissal ("if money was sorted").
+_CONDITIONALS = frozenset({"if"})
 # A word of at least this length that is not a cue word may be corrected to a cue word of at
 # least _FUZZY_TARGET_LEN letters with the same first letter, at this rapidfuzz ratio: one slip
 # in a long word passes ("exausted"), while "lovely" stays apart from "lonely" (83) and short
@@ -356,10 +358,15 @@ class Recogniser:
                         stream.clause.append(clause_index)
                         stream.fuzz.append(factor)
         matches = self._domain_index.find(content)
-        negations = [m for m in matches if m.phrase.kind >= _NEG_BEFORE]
+        negations = [
+            m for m in matches if m.phrase.kind >= _NEG_BEFORE and not _hypothetical(m, content)
+        ]
         mentions = _uncovered([m for m in matches if m.phrase.kind <= _HINT], content)
         if self._plain_index is not None:
-            mentions = _not_plain(mentions, self._plain_index.find(full), content)
+            # "sort of" is neither about sorting nor the dismissal "sorted".
+            plain = self._plain_index.find(full)
+            mentions = _not_plain(mentions, plain, content)
+            negations = _not_plain(negations, plain, content)
         kept = _unnegated(mentions, negations, content)
         negated = len(kept) < len(mentions) or (bool(negations) and not kept)
         if not negated and len(full.tokens) <= _CONTROL_MAX_WORDS:
@@ -479,9 +486,10 @@ def _uncovered(matches: list[_Match], content: _Stream) -> list[_Match]:
 
 
 def _not_plain(mentions: list[_Match], plain: list[_Match], content: _Stream) -> list[_Match]:
-    """Drop a mention whose words belong to an everyday phrase that is never a cue: "of course"
-    is not about a course, "what do you mean" not about meaning. Plain phrases are matched on
-    every word (small words included), so their positions are those of the full stream."""
+    """Drop a mention (or negation) whose words belong to an everyday phrase that is never a
+    cue: "of course" is not about a course, "sort of" not the dismissal "sorted". Plain phrases
+    are matched on every word (small words included), so their positions are those of the full
+    stream."""
     if not plain:
         return mentions
     origin = content.origin
@@ -490,6 +498,19 @@ def _not_plain(mentions: list[_Match], plain: list[_Match], content: _Stream) ->
         for m in mentions
         if not any(p.start <= origin[m.start] and origin[m.end] <= p.end for p in plain)
     ]
+
+
+def _hypothetical(negation: _Match, content: _Stream) -> bool:
+    """True when an "if" opens the dismissal's clause before it: "if the pain was under control
+    I could do more" wishes for what is not so, and dismisses nothing."""
+    clause, tokens = content.clause, content.tokens
+    here = clause[negation.start]
+    position = negation.start - 1
+    while position >= 0 and clause[position] == here:
+        if tokens[position] in _CONDITIONALS:
+            return True
+        position -= 1
+    return False
 
 
 def _unnegated(mentions: list[_Match], negations: list[_Match], content: _Stream) -> list[_Match]:
@@ -521,26 +542,71 @@ def _dismisses(negation: _Match, mention: _Match, clause: list[int]) -> bool:
 
 
 def _score(matches: list[_Match]) -> dict[str, float]:
-    """Noisy-or of match weights per domain, as 0..100, kept when over the threshold."""
-    # A cue said twice, or written both as cue and hint, counts once, at its best.
-    best: dict[tuple[str, tuple[str, ...]], float] = {}
+    """Noisy-or of evidence weights per domain, as 0..100, kept when over the threshold.
+
+    Cues of one domain that overlap in the text ("be his daughter", "daughter again") are one
+    piece of evidence, weighed as the longer phrase they make together: noisy-or assumes
+    independent evidence, and two cues sharing words are not. A cue said twice, or written both
+    as cue and hint, counts once, at its best.
+    """
+    by_label: dict[str, list[_Match]] = {}
     for match in matches:
-        phrase = match.phrase
-        if phrase.kind == _CUE:
-            weight = _CUE_WEIGHTS[min(len(phrase.words), len(_CUE_WEIGHTS)) - 1]
+        by_label.setdefault(match.phrase.label, []).append(match)
+    scores: dict[str, float] = {}
+    for label, found in by_label.items():
+        cues = sorted((m for m in found if m.phrase.kind == _CUE), key=lambda m: (m.start, m.end))
+        # Hints ("him", "the system") only strengthen a domain that a cue already speaks to.
+        if not cues:
+            continue
+        missing = 1.0
+        counted: set[tuple[str, ...]] = set()
+        for group in _overlapping(cues):
+            said = {m.phrase.words for m in group}
+            if said <= counted:
+                continue
+            counted |= said
+            missing *= 1.0 - _group_weight(group)
+        hints: dict[tuple[str, ...], float] = {}
+        for match in found:
+            if match.phrase.kind == _HINT and match.phrase.words not in counted:
+                weight = _HINT_WEIGHT * match.fuzz * _GAP_FACTOR**match.gaps
+                hints[match.phrase.words] = max(weight, hints.get(match.phrase.words, 0.0))
+        for weight in hints.values():
+            missing *= 1.0 - weight
+        score = round(100.0 * (1.0 - missing), 1)
+        if score >= DOMAIN_THRESHOLD:
+            scores[label] = score
+    return scores
+
+
+def _overlapping(cues: list[_Match]) -> list[list[_Match]]:
+    """Cue matches (sorted by start) grouped where they share or chain through words."""
+    groups: list[list[_Match]] = []
+    end = -1
+    for match in cues:
+        if groups and match.start <= end:
+            groups[-1].append(match)
+            end = max(end, match.end)
         else:
-            weight = _HINT_WEIGHT
-        weight *= match.fuzz * _GAP_FACTOR**match.gaps
-        key = (phrase.label, phrase.words)
-        best[key] = max(weight, best.get(key, 0.0))
-    # Hints ("him", "the system") only strengthen a domain that a cue already speaks to.
-    cued = {match.phrase.label for match in matches if match.phrase.kind == _CUE}
-    missing: dict[str, float] = {}
-    for (label, _), weight in sorted(best.items()):
-        if label in cued:
-            missing[label] = missing.get(label, 1.0) * (1.0 - weight)
-    scores = {label: round(100.0 * (1.0 - rest), 1) for label, rest in missing.items()}
-    return {label: score for label, score in scores.items() if score >= DOMAIN_THRESHOLD}
+            groups.append([match])
+            end = match.end
+    return groups
+
+
+def _group_weight(group: list[_Match]) -> float:
+    """Weight of overlapping cues: as one cue as long as the words they cover together."""
+    best = max(_cue_weight(len(m.phrase.words), m.fuzz, m.gaps) for m in group)
+    if len(group) == 1:
+        return best
+    gaps = min(m.gaps for m in group)
+    covered = max(group[-1].end, *(m.end for m in group)) - group[0].start + 1 - gaps
+    size = max(covered, *(len(m.phrase.words) for m in group))
+    return max(best, _cue_weight(size, min(m.fuzz for m in group), gaps))
+
+
+def _cue_weight(size: int, fuzz_factor: float, gaps: int) -> float:
+    """A cue of this many counted words, weakened by forgiven slips and extra words."""
+    return _CUE_WEIGHTS[min(size, len(_CUE_WEIGHTS)) - 1] * fuzz_factor * _GAP_FACTOR**gaps
 
 
 # -- loading -------------------------------------------------------------------------------

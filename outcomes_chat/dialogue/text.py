@@ -23,8 +23,31 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ":
 # One pass opens contractions: "n't" reads as "not", so "can't cope", "cannot cope" and a
 # tablet's "cant cope" all meet "can not cope"; 's 'm 're 've 'd 'll carry nothing we match on,
 # and dropping them makes "he's" = "he" and "Tom's" = "Tom".
+# Scots "-nae" reads as "not" too: "I cannae cope" = "I can not cope", "didnae" = "did not".
+_NAE = {
+    "cannae": "can not",
+    "couldnae": "could not",
+    "wouldnae": "would not",
+    "shouldnae": "should not",
+    "mustnae": "must not",
+    "dinnae": "do not",
+    "didnae": "did not",
+    "doesnae": "does not",
+    "disnae": "does not",
+    "isnae": "is not",
+    "wasnae": "was not",
+    "wisnae": "was not",
+    "arenae": "are not",
+    "werenae": "were not",
+    "havenae": "have not",
+    "hasnae": "has not",
+    "hadnae": "had not",
+    "willnae": "will not",
+    "wullnae": "will not",
+    "winnae": "will not",
+}
 _CONTRACTION = re.compile(
-    r"\b(can'?t|cannot|won't|shan'?t|ain'?t)\b"
+    r"\b(can'?t|cannot|won't|shan'?t|ain'?t|" + "|".join(_NAE) + r")\b"
     r"|(\w)n't\b"
     r"|\b(do|does|did|is|was|are|were|could|would|should|have|has|had|must|need)nt\b"
     r"|'(?:s|m|re|ve|d|ll)\b"
@@ -38,6 +61,7 @@ _WHOLE = {
     "shant": "shall not",
     "ain't": "is not",
     "aint": "is not",
+    **_NAE,
 }
 # Contractions typed without the apostrophe, and the generic "you" people use of themselves
 # ("you have to look after yourself"), read as the plain first-person word.
@@ -125,7 +149,7 @@ def split_clauses(sentence: str) -> list[str]:
 def normalise(text: str) -> str:
     """Lower case, one kind of apostrophe, contractions opened; punctuation is kept."""
     lowered = text.lower().translate(_APOSTROPHES)
-    if "'" in lowered or "nt" in lowered:
+    if "'" in lowered or "nt" in lowered or "nae" in lowered:
         lowered = _CONTRACTION.sub(_open_contraction, lowered)
     if "one" in lowered:
         lowered = _NO_ONE.sub("nobody", lowered)

@@ -234,6 +234,28 @@ def test_a_cue_inside_a_longer_cue_counts_once(carer: Recogniser) -> None:
     assert "health_wellbeing" in ids(carer.domains("My health is getting worse."))
 
 
+def test_overlapping_cues_are_one_longer_cue() -> None:
+    # "be his daughter" and "daughter again" share a word: one three-word phrase, not two cues.
+    def match(text: str, start: int, end: int, label: str = "relationship") -> recognise._Match:
+        phrase = recognise._Phrase(recognise._CUE, label, tuple(text.split()), text, 0)
+        return recognise._Match(phrase, start, end, 0, 1.0)
+
+    three_words = 100 * recognise._CUE_WEIGHTS[2]
+    together = [match("his daughter", 0, 1), match("daughter again", 1, 2)]
+    assert recognise._score(together) == {"relationship": pytest.approx(three_words)}
+    # Apart in the text, two cues are two pieces of evidence.
+    apart = [match("his daughter", 0, 1), match("daughter again", 5, 6)]
+    assert recognise._score(apart)["relationship"] > three_words
+    # The same cue said twice counts once.
+    twice = [match("his daughter", 0, 1), match("his daughter", 5, 6)]
+    assert recognise._score(twice) == {"relationship": pytest.approx(72.0)}
+
+
+def test_get_up_and_go_to_bed_is_not_morale(adult: Recogniser) -> None:
+    assert "confidence" not in ids(adult.domains("I'd like to decide when I get up and go to bed."))
+    assert "confidence" in ids(adult.domains("I've lost all my get up and go."))
+
+
 def test_short_cues_match_whole_words_only(carer: Recogniser, adult: Recogniser) -> None:
     assert "finance" not in ids(carer.domains("He smokes a pipe."))  # not "pip"
     assert "mobility" not in ids(adult.domains("The abuse has to stop."))  # not "bus"
@@ -303,6 +325,9 @@ NOT_A_CONCERN = [
     "Sleep is fine, I get plenty.",
     "I'm fine for money.",
     "Never had any problems with money.",
+    "Money's no bother.",
+    "Money's nae bother, we're comfortable.",
+    "Money's sorted.",
 ]
 
 
@@ -328,12 +353,28 @@ def test_a_dismissive_reply_is_negated(carer: Recogniser, saying: str) -> None:
         ("I can't afford the heating.", "finance"),
         ("Nothing helps with the stress.", "health_wellbeing"),
         ("I'd be fine if I could only sleep.", "health_wellbeing"),
+        # After "if", a dismissal is a wish: the topic is the concern.
+        ("If money was sorted I could sleep at night.", "finance"),
+        ("If the bills weren't a worry I'd be fine.", "finance"),
     ],
 )
 def test_plain_no_and_not_are_the_concern_itself(
     carer: Recogniser, saying: str, expected: str
 ) -> None:
     assert expected in ids(carer.domains(saying))
+    assert not carer.is_negated(saying)
+
+
+def test_a_wish_with_if_is_not_a_dismissal(adult: Recogniser) -> None:
+    saying = "If the pain was under control I could do so much more."
+    assert "symptoms" in ids(adult.domains(saying))
+    assert not adult.is_negated(saying)
+
+
+def test_a_plain_phrase_is_not_a_dismissal(carer: Recogniser) -> None:
+    # "sort of" reads as "sort", like "sorted", but dismisses nothing.
+    saying = "Money is sort of a worry."
+    assert "finance" in ids(carer.domains(saying))
     assert not carer.is_negated(saying)
 
 
@@ -444,6 +485,10 @@ RISK = [
     ("cant_cope", "Honestly I'm not coping at all."),
     ("cant_cope", "I'm falling apart."),
     ("cant_cope", "I cant cope"),
+    # Scots "-nae" is "not".
+    ("cant_cope", "I cannae cope any more."),
+    ("self_harm", "I dinnae want to be here any more."),
+    ("self_harm", "Some days I think I just cannae go on."),
 ]
 
 
