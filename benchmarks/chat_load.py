@@ -595,7 +595,8 @@ def main(argv: Sequence[str]) -> int:
                 deadline_seconds=args.max_seconds,
                 person_id=person_id(database),
             )
-            print(f"Chat run: {args.clients} conversations against {load.urls} ...", flush=True)
+            urls = ", ".join(load.urls)
+            print(f"Chat run: {args.clients} conversations against {urls} ...", flush=True)
             pids = [server.pid for server in servers]
             chat = run_load("outcomes_chat", load, pids, args.processes, args.py_spy)
         finally:

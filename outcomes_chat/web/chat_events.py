@@ -7,6 +7,7 @@ answer is stored in one transaction before its acknowledgement is sent.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
@@ -14,11 +15,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import emit, join_room, leave_room
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..database import get_db
 from ..extensions import socketio
@@ -44,6 +45,9 @@ RATE_LIMIT_WINDOW = 10.0
 # One turn at a time per conversation in this process; the database's unique (assessment, seq)
 # and a row lock on PostgreSQL keep several processes in order too.
 _turn_locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
+# SQLite has one writer at a time anyway. Queueing for it on a lock wakes the next turn at once,
+# where SQLite's busy handler polls with sleeps of up to 100 ms: those sleeps made the tail.
+_sqlite_writer = threading.Lock()
 _recent_events: defaultdict[str, list[float]] = defaultdict(list)
 
 
@@ -245,12 +249,13 @@ def on_say(data: object = None) -> dict[str, Any]:
         stored = _store(participant, assessment.id, client_id, said)
     except Refused as error:
         return _refusal(error, client_id)
-    db = get_db()
-    missed = [
-        _turn_json(t)
-        for t in turns_after(db, stored.turn_assessment, last_seq)
-        if t.seq < stored.turn.seq
-    ]
+    missed: list[dict[str, Any]] = []
+    if last_seq < stored.turn.seq - 1:  # only a client that fell behind missed anything
+        missed = [
+            _turn_json(t)
+            for t in turns_after(get_db(), stored.turn_assessment, last_seq)
+            if t.seq < stored.turn.seq
+        ]
     turn = _turn_json(stored.turn)
     if not stored.duplicate:
         emit(
@@ -280,7 +285,8 @@ class _Stored:
 
 def _store(participant: Participant, assessment_id: int, client_id: str, said: Said) -> _Stored:
     db = get_db()
-    with _turn_locks[assessment_id]:
+    sqlite = db.get_bind().dialect.name == "sqlite"
+    with _turn_locks[assessment_id], _sqlite_writer if sqlite else contextlib.nullcontext():
         for _attempt in range(3):
             assessment = db.get(
                 Assessment, assessment_id, with_for_update=True, populate_existing=True
@@ -300,6 +306,22 @@ def _store(participant: Participant, assessment_id: int, client_id: str, said: S
                 continue
             return _Stored(stored.turn, assessment, stored.duplicate, stored.safety)
     raise Refused("busy", _("Please try again in a moment."))
+
+
+@socketio.on_error(NAMESPACE)
+def on_unexpected_error(error: Exception) -> dict[str, Any] | bool:
+    """Any other failure (a locked database, say): roll back and answer busy, to be resent."""
+    # Flask-SocketIO puts the event being handled on the request.
+    event: dict[str, Any] = getattr(request, "event", {})
+    if event.get("message") == "connect":
+        return False  # a failure must never let a connection in
+    # Resending is safe even if the turn was committed first: a client_id is applied once.
+    with contextlib.suppress(SQLAlchemyError):
+        get_db().rollback()
+    current_app.logger.error("A /chat event failed: %r", error, exc_info=error)
+    args = event.get("args") or ()
+    client_id = args[0].get("client_id") if args and isinstance(args[0], dict) else None
+    return _refusal(Refused("busy", _("Please try again in a moment.")), client_id)
 
 
 def _alert_team(assessment: Assessment) -> None:

@@ -36,8 +36,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 MAX_TURNS = 120
 KILLS = 6
-# Kills land among the first messages, so they all happen however the script grows.
-KILL_WITHIN = 24
+# Kills land among the first messages (a conversation here has 29), leaving room for a kill
+# to move on by one message per kill when the one before it already took the server down.
+KILL_WITHIN = 22
 
 
 @contextmanager
@@ -181,8 +182,12 @@ class Killer:
         if mode is None:
             return None
         if not self._alive():
-            # The last kill landed after its ack: this message finds the server dead already.
-            self.plan[index + 1] = mode
+            # The last kill landed after its ack: this message finds the server dead already,
+            # so this kill moves to the next message without one.
+            later = index + 1
+            while later in self.plan:
+                later += 1
+            self.plan[later] = mode
             return None
         if mode == "idle":
             # Between turns: the next send finds the connection gone.
@@ -318,11 +323,6 @@ def test_a_connection_from_another_origin_is_refused(
         same.close()
 
 
-@pytest.mark.xfail(
-    raises=Lost,
-    strict=True,
-    reason="chat_events.py has no error handler: a failed event gets no ack and no error event",
-)
 def test_a_locked_database_is_answered_busy_and_the_resend_is_applied(
     fresh_sqlite: Database, make_server: ServerFactory
 ) -> None:
