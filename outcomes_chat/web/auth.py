@@ -35,7 +35,9 @@ def load_user(user_id: str) -> User | None:
         current_app.config["SESSION_IDLE_TIMEOUT"],
         current_app.config["SESSION_MAX_AGE"],
     )
-    db.commit()
+    # Only write when the check changed something (a touch or an expiry): most requests don't.
+    if db.dirty:
+        db.commit()
     if login is None or str(login.user_id) != user_id:
         return None
     g.login_session = login

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import emit, join_room, leave_room
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import selectinload
 
 from ..database import get_db
 from ..extensions import socketio
@@ -289,7 +290,12 @@ def _store(participant: Participant, assessment_id: int, client_id: str, said: S
     with _turn_locks[assessment_id], _sqlite_writer if sqlite else contextlib.nullcontext():
         for _attempt in range(3):
             assessment = db.get(
-                Assessment, assessment_id, with_for_update=True, populate_existing=True
+                Assessment,
+                assessment_id,
+                with_for_update=True,
+                populate_existing=True,
+                # The turn mirrors outcomes into rows: load them with the assessment.
+                options=[selectinload(Assessment.outcomes)],
             )
             if assessment is None:
                 raise Refused("forbidden", _("This conversation is not available to you."))
