@@ -33,9 +33,11 @@ lint: setup
 	$(BIN)/ruff format --check outcomes_chat tests benchmarks
 
 translations: setup
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --ignore-obsolete
-	$(BIN)/pybabel compile -d translations
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location --omit-header -o translations/messages.pot .
+	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(BIN)/pybabel update -i translations/messages.pot -d translations --ignore-obsolete && \
+		$(BIN)/pybabel compile -d translations; \
+	else echo "No languages besides English yet: translations/messages.pot is up to date."; fi
 
 # The recognition baseline needs a sentence-embedding model; torch is pinned to the CPU
 # build that lies on this machine's disk (an unpinned torch pulls a multi-GB GPU build).
