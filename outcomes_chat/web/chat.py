@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import (
     Blueprint,
     abort,
@@ -173,8 +175,6 @@ def issue_link(assessment_id: int) -> str:
         abort(400)
     db = get_db()
     days = current_app.config.get("CHAT_LINK_DAYS", 7)
-    from datetime import timedelta
-
     issued = links.issue_link(db, assessment, current_user, timedelta(days=days))
     record_audit(db, current_user, "create", "chat_link", issued.link.id, assessment.person_id)
     db.commit()
