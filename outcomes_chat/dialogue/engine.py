@@ -950,7 +950,7 @@ class _Step:
         """The buttons that work at any time, for a page's tool bar."""
         if self.state.phase == "finished" or self.state.paused is not None:
             return ()
-        values = ("back", "skip", "pause", "repeat", "help")
+        values: tuple[str, ...] = ("back", "skip", "pause", "repeat", "help")
         if self.state.phase in _NOTHING_TO_SKIP:
             values = tuple(value for value in values if value != "skip")
         return tuple(self.button(value) for value in values)

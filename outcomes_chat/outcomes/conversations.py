@@ -27,6 +27,7 @@ from .models import (
     User,
     utcnow,
 )
+from .persons import in_team
 
 MAX_ANSWER_LENGTH = 2000
 MAX_CLIENT_ID_LENGTH = 64
@@ -237,7 +238,7 @@ def assessments_for_person(db: Session, person: Person) -> Sequence[Assessment]:
 
 def can_take_part(user: User, assessment: Assessment) -> bool:
     """Only members of the person's team take part in or read a conversation."""
-    return user.active and any(m.user_id == user.id for m in assessment.person.team)
+    return in_team(user, assessment.person)
 
 
 def flagged_person_ids(db: Session, person_ids: Sequence[int]) -> set[int]:

@@ -33,11 +33,14 @@ class PersonDetails:
     cares_for_name: str | None = None
 
 
+def in_team(user: User, person: Person) -> bool:
+    """Whether this active user is a member of the team around the person."""
+    return user.active and any(member.user_id == user.id for member in person.team)
+
+
 def can_view_person(user: User, person: Person) -> bool:
     """Admins see every person; anyone else only persons whose team they are in."""
-    if not user.active:
-        return False
-    return user.is_admin or any(member.user_id == user.id for member in person.team)
+    return in_team(user, person) or (user.active and user.is_admin)
 
 
 def visible_persons(session: Session, user: User) -> Sequence[Person]:
@@ -103,7 +106,7 @@ def add_member(session: Session, person: Person, user: User, team_role: str) -> 
     """Add a practitioner to the person's team."""
     if not user.active:
         raise InactiveUser(user.username)
-    if any(member.user_id == user.id for member in person.team):
+    if in_team(user, person):
         raise AlreadyInTeam(user.username)
     member = TeamMember(user=user, team_role=team_role.strip(), is_lead=False)
     person.team.append(member)

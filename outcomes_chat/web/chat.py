@@ -25,6 +25,7 @@ from ..outcomes import accounts, links
 from ..outcomes.audit import record_audit
 from ..outcomes.conversations import can_take_part, start_conversation
 from ..outcomes.models import Assessment, ChatLink, ConsentPurpose
+from ..outcomes.persons import in_team
 from .access import person_or_404
 from .engines import engine_for
 from .forms import ConfirmForm, HandoverForm, StartConversationForm, UnlockForm
@@ -61,7 +62,7 @@ def _keep_handover_on_its_conversation() -> Response | None:
 def start(person_id: int) -> Response | str:
     """Start a conversation for a person, with consent recorded per purpose."""
     person = person_or_404(person_id)
-    if not any(member.user_id == current_user.id for member in person.team):
+    if not in_team(current_user, person):
         abort(403)
     form = StartConversationForm()
     if not form.is_submitted():

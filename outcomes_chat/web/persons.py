@@ -61,12 +61,12 @@ def person(person_id: int) -> str:
     """A person's details and the whole team around them."""
     person = person_or_404(person_id)
     db = get_db()
-    in_team = any(member.user_id == current_user.id for member in person.team)
-    conversations = assessments_for_person(db, person) if in_team else []
+    member = person_service.in_team(current_user, person)
+    conversations = assessments_for_person(db, person) if member else []
     record_audit(db, current_user, "view", "person", person.id, person.id)
     db.commit()
     return render_template(
-        "person.html", person=person, in_team=in_team, conversations=conversations
+        "person.html", person=person, in_team=member, conversations=conversations
     )
 
 
