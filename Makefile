@@ -26,6 +26,7 @@ run: migrate
 
 test: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy outcomes_chat/dialogue outcomes_chat/outcomes outcomes_chat/web
 	$(BIN)/python -m pytest
 
 lint: setup
