@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..dialogue.engine import Engine
 from ..dialogue.turn import Turn
+from .audit import record_audit
 from .models import (
     Assessment,
     AssessmentStatus,
@@ -52,6 +53,7 @@ class StoredTurn:
     """A stored turn, and whether it had already been stored under the same client id."""
 
     turn: ConversationTurn
+    assessment: Assessment
     duplicate: bool
     safety: bool = False
 
@@ -121,11 +123,12 @@ def take_turn(
     client_id: str,
     said: Said,
     by: str,
+    actor: User | str,
 ) -> StoredTurn:
-    """Apply what the person said once, and stage the turn, state and outcomes to commit."""
+    """Apply what the person said once; stage the turn, state, outcomes and audit to commit."""
     already = find_turn(db, assessment, client_id)
     if already is not None:
-        return StoredTurn(already, duplicate=True)
+        return StoredTurn(already, assessment, duplicate=True)
     if said.language:
         result = engine.change_language(assessment.state, said.language)
         assessment.language = said.language
@@ -162,7 +165,8 @@ def take_turn(
         assessment.safety_flagged_at = now
     sync_outcomes(assessment, engine.record(result.state))
     db.flush()
-    return StoredTurn(turn, duplicate=False, safety=safety)
+    record_audit(db, actor, "change", "assessment", assessment.id, assessment.person_id)
+    return StoredTurn(turn, assessment, duplicate=False, safety=safety)
 
 
 def _button_label(db: Session, assessment: Assessment, said: Said) -> str | None:

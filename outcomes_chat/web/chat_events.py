@@ -25,10 +25,10 @@ from sqlalchemy.orm import selectinload
 from ..database import get_db
 from ..extensions import socketio
 from ..i18n import LOCALES
-from ..outcomes.audit import record_audit
 from ..outcomes.conversations import (
     MAX_ANSWER_LENGTH,
     Said,
+    StoredTurn,
     can_take_part,
     take_turn,
     turns_after,
@@ -254,7 +254,7 @@ def on_say(data: object = None) -> dict[str, Any]:
     if last_seq < stored.turn.seq - 1:  # only a client that fell behind missed anything
         missed = [
             _turn_json(t)
-            for t in turns_after(get_db(), stored.turn_assessment, last_seq)
+            for t in turns_after(get_db(), stored.assessment, last_seq)
             if t.seq < stored.turn.seq
         ]
     turn = _turn_json(stored.turn)
@@ -266,25 +266,17 @@ def on_say(data: object = None) -> dict[str, Any]:
             include_self=False,
         )
         if stored.safety:
-            _alert_team(stored.turn_assessment)
+            _alert_team(stored.assessment)
     return {
         "ok": True,
         "duplicate": stored.duplicate,
         "turn": turn,
         "missed": missed,
-        "assessment": _summary(stored.turn_assessment),
+        "assessment": _summary(stored.assessment),
     }
 
 
-@dataclass(frozen=True)
-class _Stored:
-    turn: ConversationTurn
-    turn_assessment: Assessment
-    duplicate: bool
-    safety: bool
-
-
-def _store(participant: Participant, assessment_id: int, client_id: str, said: Said) -> _Stored:
+def _store(participant: Participant, assessment_id: int, client_id: str, said: Said) -> StoredTurn:
     db = get_db()
     sqlite = db.get_bind().dialect.name == "sqlite"
     with _turn_locks[assessment_id], _sqlite_writer if sqlite else contextlib.nullcontext():
@@ -300,17 +292,15 @@ def _store(participant: Participant, assessment_id: int, client_id: str, said: S
             if assessment is None:
                 raise Refused("forbidden", _("This conversation is not available to you."))
             engine = engine_for(assessment.framework)
-            stored = take_turn(db, engine, assessment, client_id, said, participant.by)
-            if not stored.duplicate:
-                actor = current_user if participant.user_id else f"link:{participant.link_id}"
-                record_audit(db, actor, "change", "assessment", assessment.id, assessment.person_id)
+            actor = current_user if participant.user_id else f"link:{participant.link_id}"
+            stored = take_turn(db, engine, assessment, client_id, said, participant.by, actor)
             try:
                 db.commit()
             except IntegrityError:
                 # Another process stored a turn first: read again and apply on top of it.
                 db.rollback()
                 continue
-            return _Stored(stored.turn, assessment, stored.duplicate, stored.safety)
+            return stored
     raise Refused("busy", _("Please try again in a moment."))
 
 

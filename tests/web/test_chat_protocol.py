@@ -182,6 +182,14 @@ def test_an_over_long_answer_is_refused_and_changes_nothing(app, client, convers
     assert sio.is_connected(NS)
 
 
+def aimed_at(conversation, payload):
+    """The payload with the placeholder assessment id 1 (an int, not True) made real."""
+    placeholder = isinstance(payload, dict) and type(payload.get("assessment_id")) is int
+    if placeholder and payload["assessment_id"] == 1:
+        return {**payload, "assessment_id": conversation.id}
+    return payload
+
+
 MALFORMED = [
     None,
     "just a string",
@@ -214,12 +222,7 @@ MALFORMED = [
 def test_malformed_say_gets_an_error_event_and_changes_nothing(
     app, client, conversation, db, payload
 ):
-    if (
-        isinstance(payload, dict)
-        and type(payload.get("assessment_id")) is int
-        and payload["assessment_id"] == 1
-    ):
-        payload = {**payload, "assessment_id": conversation.id}
+    payload = aimed_at(conversation, payload)
     sio = connect(app, client)
     ack = sio.emit("say", payload, namespace=NS, callback=True)
     assert ack["ok"] is False
@@ -234,12 +237,7 @@ def test_malformed_say_gets_an_error_event_and_changes_nothing(
     [None, [], {"assessment_id": "x", "last_seq": 0}, {"assessment_id": 1, "last_seq": None}],
 )
 def test_malformed_join_gets_an_error_event(app, client, conversation, payload):
-    if (
-        isinstance(payload, dict)
-        and type(payload.get("assessment_id")) is int
-        and payload["assessment_id"] == 1
-    ):
-        payload = {**payload, "assessment_id": conversation.id}
+    payload = aimed_at(conversation, payload)
     sio = connect(app, client)
     ack = sio.emit("join", payload, namespace=NS, callback=True)
     assert ack["ok"] is False
