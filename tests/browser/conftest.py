@@ -10,10 +10,8 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
-import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -22,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
+
+from tests.live import DEMO_PASSWORD, cli_command, free_port, prepare_database, server_env
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
@@ -40,7 +40,6 @@ CHROMIUM_ARGS = [
 ]
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
-DEMO_PASSWORD = "browser-demo-password"
 PIN = "2468"
 TABLET: ViewportSize = {"width": 820, "height": 1180}
 TABLET_LANDSCAPE: ViewportSize = {"width": 1180, "height": 820}
@@ -68,19 +67,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _cli() -> list[str]:
-    script = Path(sys.executable).with_name("outcomes-chat")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from outcomes_chat.cli import main; main()"]
-
-
 @dataclass
 class LiveServer:
     """`outcomes-chat serve` on a free port, on its own migrated and seeded SQLite file."""
@@ -99,42 +85,17 @@ class LiveServer:
         return self.folder / "o.sqlite"
 
     def env(self) -> dict[str, str]:
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if key not in {"DATABASE_URL", "SOCKETIO_MESSAGE_QUEUE", "OUTCOMES_ENV", "FLASK_APP"}
-        }
-        env.update(
-            OUTCOMES_INSTANCE_PATH=str(self.folder),
-            DATABASE_URL=f"sqlite:///{self.database}",
-            SECRET_KEY="browser-test-secret",
-            PYTHONUNBUFFERED="1",
-        )
-        env.update(self.extra_env)
-        return env
+        return server_env(self.folder, f"sqlite:///{self.database}", self.extra_env)
 
     def prepare(self) -> LiveServer:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        steps = ((["db", "upgrade"], None), (["demo", "--password-stdin"], DEMO_PASSWORD))
-        for args, stdin in steps:
-            done = subprocess.run(
-                [*_cli(), *args],
-                env=self.env(),
-                input=None if stdin is None else stdin + "\n",
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
-            )
-            if done.returncode != 0:
-                raise RuntimeError(f"outcomes-chat {' '.join(args)} failed:\n{done.stderr}")
+        prepare_database(self.folder, f"sqlite:///{self.database}")
         return self
 
     def start(self) -> LiveServer:
-        self.port = self.port or _free_port()
+        self.port = self.port or free_port()
         log = (self.folder / "server.log").open("a")
         self.process = subprocess.Popen(
-            [*_cli(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [*cli_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env(),
             stdout=log,
             stderr=subprocess.STDOUT,
