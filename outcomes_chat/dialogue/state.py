@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 STATE_VERSION = 1
@@ -95,18 +95,28 @@ class State:
     version: int = STATE_VERSION
 
     def to_dict(self) -> dict[str, Any]:
-        """The state as plain JSON values."""
-        return asdict(self)
+        """The state as plain JSON values, sharing nothing that can change with the state."""
+        data = {name: _plain(getattr(self, name)) for name in _FIELD_NAMES if name != "undo"}
+        # Undo patches are made whole by patch_back and never changed in place: a new list of
+        # the same patches is a safe copy, and copying them deeply was most of a turn's cost.
+        data["undo"] = list(self.undo)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> State:
         """Rebuild a state from to_dict's output (ValueError when it is not one)."""
         if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
             raise ValueError("This is not a conversation state this engine can read.")
-        known = {f.name for f in fields(cls)}
-        values = {key: copy.deepcopy(value) for key, value in data.items() if key in known}
+        values = {
+            key: _plain(value)
+            for key, value in data.items()
+            if key in _FIELD_NAMES and key != "undo"
+        }
+        undo = data.get("undo", [])
         try:
-            state = cls(**values)
+            if not isinstance(undo, list):
+                raise TypeError("undo is not a list")
+            state = cls(**values, undo=list(undo))
             state.pending = [Candidate(**item) for item in values.get("pending", [])]
             state.mentions = {
                 topic: [Candidate(**item) for item in items]
@@ -127,7 +137,7 @@ class State:
 
     def snapshot(self) -> dict[str, Any]:
         """The part of the state that back restores."""
-        return {key: value for key, value in self.to_dict().items() if key not in NOT_UNDONE}
+        return {name: _plain(getattr(self, name)) for name in _UNDONE_FIELDS}
 
     def remember_for_back(self, before: dict[str, Any]) -> None:
         """Keep how to undo this step, if it changed anything back restores.
@@ -151,8 +161,24 @@ class State:
         return True
 
     def _kept_on_back(self) -> dict[str, Any]:
-        data = self.to_dict()
-        return {key: data[key] for key in NOT_UNDONE}
+        return {key: _plain(getattr(self, key)) for key in NOT_UNDONE}
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(State))
+_UNDONE_FIELDS = tuple(name for name in _FIELD_NAMES if name not in NOT_UNDONE)
+
+
+def _plain(value: Any) -> Any:
+    """A copy of a value as JSON types: dataclasses become dicts, lists and dicts are copied."""
+    if value is None or isinstance(value, str | int | float):
+        return value
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if is_dataclass(value):
+        return {key: _plain(item) for key, item in vars(value).items()}
+    return value
 
 
 def _outcome(item: dict[str, Any]) -> Outcome:

@@ -51,12 +51,16 @@ def check(engine: Engine, sequence: list[object], review: bool) -> None:
     turn = engine.start("en", review_outcomes=earlier)
     for user_input in sequence:
         stored = json.loads(json.dumps(turn.state))
+        given = json.loads(json.dumps(stored))
         turn = engine.step(stored, user_input)  # type: ignore[arg-type]
+        assert stored == given, "the engine never changes the state it is given"
         assert json.loads(json.dumps(turn.state)) == turn.state
         assert State.from_dict(turn.state).to_dict() == turn.state
         assert len(turn.state["undo"]) <= UNDO_DEPTH
         assert turn.messages, "every turn says something"
+        kept = json.loads(json.dumps(turn.state))
         record = engine.record(turn.state)
+        assert turn.state == kept, "reading the record changes nothing"
         assert json.loads(json.dumps(record)) == record
         if turn.phase != "finished":
             assert turn.question is not None
