@@ -22,6 +22,7 @@ import pstats
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from argon2 import PasswordHasher  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import event, select  # noqa: E402
 
 from outcomes_chat import create_app, migrate  # noqa: E402
 from outcomes_chat.extensions import socketio  # noqa: E402
@@ -135,6 +136,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=40)
     parser.add_argument("--profile", type=int, default=0, help="print the top N functions")
+    parser.add_argument("--statements", action="store_true", help="print the SQL per say")
     parser.add_argument("--database-url", help="an empty database instead of a new SQLite file")
     args = parser.parse_args(argv)
     # Login hashing and the per-connection rate limit are not what is measured here.
@@ -145,10 +147,18 @@ def main(argv: list[str] | None = None) -> None:
         app = build_app(url, Path(folder) / "instance")
         person_ids = seed(app, args.conversations + 2)
         hold_conversations(app, person_ids[:2])  # warm caches, compiled SQL and the engine
+        statements: list[str] = []
+        event.listen(
+            app.extensions["db_engine"],
+            "before_cursor_execute",
+            lambda _conn, _cursor, sql, *_rest: statements.append(sql),
+        )
         profiler = cProfile.Profile() if args.profile else None
         if profiler:
             profiler.enable()
+        statements.clear()
         payloads, chat = hold_conversations(app, person_ids[2:])
+        per_turn_sql = len(statements) / len(payloads)
         if profiler:
             profiler.disable()
         echo = echo_cpu(app, payloads)
@@ -161,6 +171,10 @@ def main(argv: list[str] | None = None) -> None:
         f"{'CPU per say event (ms)':28}{per_turn:15.3f}{per_echo:15.3f}{per_turn / per_echo:8.1f}"
     )
     print(f"{'say events per CPU second':28}{turns / chat:15.0f}{turns / echo:15.0f}")
+    print(f"{'SQL statements per say':28}{per_turn_sql:15.1f}")
+    if args.statements:
+        for sql, count in Counter(" ".join(sql.split())[:110] for sql in statements).most_common():
+            print(f"{count / turns:6.2f} per say  {sql}")
     if profiler:
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)

@@ -27,14 +27,16 @@ the phase. `record(state)` is the truth about what was said; events tell what ch
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from outcomes_chat.dialogue.recognise import Recogniser, SafetyHit
 from outcomes_chat.dialogue.script import RATINGS, Script, Topic
-from outcomes_chat.dialogue.state import Candidate, Outcome, SafetyNote, Said, State
+from outcomes_chat.dialogue.state import Candidate, Outcome, SafetyNote, Said, State, to_plain
 from outcomes_chat.dialogue.text import sentence_spans
 from outcomes_chat.dialogue.turn import Button, Event, Message, Progress, Turn
 from outcomes_chat.dialogue.wording import Translate, Wording, no_translation
@@ -167,9 +169,15 @@ def replay(
 
 def _recogniser(script: Script, lang: str) -> Recogniser:
     """The recogniser for a language, or the fallback one when it has no lexicon yet."""
-    if not (script.prompts_dir / "lexicon" / lang).is_dir():
+    return _recogniser_for(script.prompts_dir, script.framework.id, lang)
+
+
+@functools.lru_cache(maxsize=64)
+def _recogniser_for(prompts_dir: Path, framework: str, lang: str) -> Recogniser:
+    # Content is read once per process: no file system look-up on every turn.
+    if not (prompts_dir / "lexicon" / lang).is_dir():
         lang = FALLBACK_LANG
-    return Recogniser.load(script.prompts_dir, script.framework.id, lang)
+    return Recogniser.load(prompts_dir, framework, lang)
 
 
 def _review_outcome(index: int, item: Mapping[str, Any]) -> Outcome:
@@ -196,7 +204,7 @@ def _record(state: State) -> dict[str, Any]:
         "paused": state.paused is not None,
         "outcomes": [_outcome_record(outcome) for outcome in state.outcomes],
         "removed_outcomes": list(state.removed),
-        "safety": [asdict(note) for note in state.safety],
+        "safety": [to_plain(note) for note in state.safety],
         "skipped_topics": list(state.skipped_topics),
         "nothing_to_add_topics": list(state.nothing_to_add_topics),
         "not_sure_topics": list(state.not_sure_topics),
@@ -213,7 +221,7 @@ def _outcome_record(outcome: Outcome) -> dict[str, Any]:
     return {
         "id": outcome.id,
         "domain": outcome.domains[0] if outcome.domains else None,
-        **asdict(outcome),
+        **to_plain(outcome),
         "rating": outcome.rating or "unknown",
     }
 

@@ -96,7 +96,7 @@ class State:
 
     def to_dict(self) -> dict[str, Any]:
         """The state as plain JSON values, sharing nothing that can change with the state."""
-        data = {name: _plain(getattr(self, name)) for name in _FIELD_NAMES if name != "undo"}
+        data = {name: to_plain(getattr(self, name)) for name in _FIELD_NAMES if name != "undo"}
         # Undo patches are made whole by patch_back and never changed in place: a new list of
         # the same patches is a safe copy, and copying them deeply was most of a turn's cost.
         data["undo"] = list(self.undo)
@@ -108,7 +108,7 @@ class State:
         if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
             raise ValueError("This is not a conversation state this engine can read.")
         values = {
-            key: _plain(value)
+            key: to_plain(value)
             for key, value in data.items()
             if key in _FIELD_NAMES and key != "undo"
         }
@@ -137,7 +137,7 @@ class State:
 
     def snapshot(self) -> dict[str, Any]:
         """The part of the state that back restores."""
-        return {name: _plain(getattr(self, name)) for name in _UNDONE_FIELDS}
+        return {name: to_plain(getattr(self, name)) for name in _UNDONE_FIELDS}
 
     def remember_for_back(self, before: dict[str, Any]) -> None:
         """Keep how to undo this step, if it changed anything back restores.
@@ -161,23 +161,23 @@ class State:
         return True
 
     def _kept_on_back(self) -> dict[str, Any]:
-        return {key: _plain(getattr(self, key)) for key in NOT_UNDONE}
+        return {key: to_plain(getattr(self, key)) for key in NOT_UNDONE}
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(State))
 _UNDONE_FIELDS = tuple(name for name in _FIELD_NAMES if name not in NOT_UNDONE)
 
 
-def _plain(value: Any) -> Any:
+def to_plain(value: Any) -> Any:
     """A copy of a value as JSON types: dataclasses become dicts, lists and dicts are copied."""
     if value is None or isinstance(value, str | int | float):
         return value
     if isinstance(value, list):
-        return [_plain(item) for item in value]
+        return [to_plain(item) for item in value]
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+        return {key: to_plain(item) for key, item in value.items()}
     if is_dataclass(value):
-        return {key: _plain(item) for key, item in vars(value).items()}
+        return {key: to_plain(item) for key, item in vars(value).items()}
     return value
 
 

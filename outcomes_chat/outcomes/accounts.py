@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from .errors import DuplicateUsername, UnknownUser, WeakPassword
 from .models import Agency, LoginFailure, LoginSession, Role, User, utcnow
@@ -129,7 +129,8 @@ def active_session(
     session: Session, session_id: str, idle_timeout: timedelta, max_age: timedelta
 ) -> LoginSession | None:
     """The login session if it is open, not idle too long and not too old; touches it."""
-    login = session.get(LoginSession, session_id)
+    # Every socket event checks this afresh: one query for the session and its user.
+    login = session.get(LoginSession, session_id, options=[joinedload(LoginSession.user)])
     if login is None or login.ended_at is not None or not login.user.active:
         return None
     now = utcnow()

@@ -91,6 +91,7 @@ def start_conversation(
         assessment.consents.append(
             Consent(purpose=purpose, given=bool(consents.get(purpose)), recorded_by=started_by)
         )
+    sync_outcomes(assessment, engine.record(first.state))
     db.add(assessment)
     db.flush()
     db.add(
@@ -129,6 +130,7 @@ def take_turn(
     already = find_turn(db, assessment, client_id)
     if already is not None:
         return StoredTurn(already, assessment, duplicate=True)
+    outcomes_before = engine.record(assessment.state)["outcomes"]
     if said.language:
         result = engine.change_language(assessment.state, said.language)
         assessment.language = said.language
@@ -163,8 +165,10 @@ def take_turn(
     if safety and not assessment.safety_flag:
         assessment.safety_flag = True
         assessment.safety_flagged_at = now
-    sync_outcomes(assessment, engine.record(result.state))
-    db.flush()
+    record = engine.record(result.state)
+    # Most turns change no outcome; the rows (loaded on first use) are only read when one did.
+    if record["outcomes"] != outcomes_before:
+        sync_outcomes(assessment, record)
     record_audit(db, actor, "change", "assessment", assessment.id, assessment.person_id)
     return StoredTurn(turn, assessment, duplicate=False, safety=safety)
 
@@ -173,18 +177,18 @@ def _button_label(db: Session, assessment: Assessment, said: Said) -> str | None
     """The label of the pressed button as the last turn offered it."""
     if said.button is None:
         return None
-    last = db.scalar(
-        select(ConversationTurn).where(
+    last_reply = db.scalar(
+        select(ConversationTurn.reply).where(
             ConversationTurn.assessment_id == assessment.id,
             ConversationTurn.seq == assessment.last_seq,
         )
     )
     offered = (
         []
-        if last is None
+        if last_reply is None
         else [
-            *(b for m in last.reply.get("messages", []) for b in m.get("buttons", [])),
-            *last.reply.get("controls", []),
+            *(b for m in last_reply.get("messages", []) for b in m.get("buttons", [])),
+            *last_reply.get("controls", []),
         ]
     )
     return next((b["label"] for b in offered if b.get("value") == said.button), None)

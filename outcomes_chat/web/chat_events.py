@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import emit, join_room, leave_room
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..database import get_db
 from ..extensions import socketio
@@ -33,7 +33,7 @@ from ..outcomes.conversations import (
     take_turn,
     turns_after,
 )
-from ..outcomes.models import Assessment, ConversationTurn
+from ..outcomes.models import Assessment, ConversationTurn, Person
 from .chat import link_from_session
 from .engines import engine_for
 
@@ -134,15 +134,28 @@ def _payload(data: object) -> dict[str, Any]:
     return data
 
 
-def _load(data: dict[str, Any]) -> tuple[Participant, Assessment]:
+def _participant() -> Participant:
     participant = current_participant()
     if participant is None:
         raise Refused("unauthorised", _("Please log in again, or ask for a new link."))
-    assessment_id = _int_field(data, "assessment_id", 1)
-    assessment = get_db().get(Assessment, assessment_id)
+    return participant
+
+
+def _check_access(participant: Participant, assessment: Assessment | None) -> Assessment:
     if assessment is None or not _allowed(participant, assessment):
         raise Refused("forbidden", _("This conversation is not available to you."))
-    return participant, assessment
+    return assessment
+
+
+# The access check reads the person's team: load it with the assessment, in one query.
+_WITH_TEAM = joinedload(Assessment.person).joinedload(Person.team)
+
+
+def _load(data: dict[str, Any]) -> tuple[Participant, Assessment]:
+    participant = _participant()
+    assessment_id = _int_field(data, "assessment_id", 1)
+    assessment = get_db().get(Assessment, assessment_id, options=[_WITH_TEAM])
+    return participant, _check_access(participant, assessment)
 
 
 def _turn_json(turn: ConversationTurn) -> dict[str, Any]:
@@ -244,10 +257,11 @@ def on_say(data: object = None) -> dict[str, Any]:
             raise Refused(
                 "bad_request", _("The message was not understood: %(field)s.", field="client_id")
             )
-        participant, assessment = _load(payload)
+        participant = _participant()
+        assessment_id = _int_field(payload, "assessment_id", 1)
         last_seq = _int_field(payload, "last_seq")
         said = _said(payload)
-        stored = _store(participant, assessment.id, client_id, said)
+        stored = _store(participant, assessment_id, client_id, said)
     except Refused as error:
         return _refusal(error, client_id)
     missed: list[dict[str, Any]] = []
@@ -261,8 +275,8 @@ def on_say(data: object = None) -> dict[str, Any]:
     if not stored.duplicate:
         emit(
             "turn",
-            {"assessment_id": assessment.id, **turn},
-            to=f"conversation:{assessment.id}",
+            {"assessment_id": assessment_id, **turn},
+            to=f"conversation:{assessment_id}",
             include_self=False,
         )
         if stored.safety:
@@ -281,16 +295,16 @@ def _store(participant: Participant, assessment_id: int, client_id: str, said: S
     sqlite = db.get_bind().dialect.name == "sqlite"
     with _turn_locks[assessment_id], _sqlite_writer if sqlite else contextlib.nullcontext():
         for _attempt in range(3):
+            # Read afresh under the lock (another process may have taken a turn), and check
+            # access on what was read.
             assessment = db.get(
                 Assessment,
                 assessment_id,
-                with_for_update=True,
+                with_for_update={"of": Assessment},
                 populate_existing=True,
-                # The turn mirrors outcomes into rows: load them with the assessment.
-                options=[selectinload(Assessment.outcomes)],
+                options=[_WITH_TEAM],
             )
-            if assessment is None:
-                raise Refused("forbidden", _("This conversation is not available to you."))
+            _check_access(participant, assessment)
             engine = engine_for(assessment.framework)
             actor = current_user if participant.user_id else f"link:{participant.link_id}"
             stored = take_turn(db, engine, assessment, client_id, said, participant.by, actor)
