@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import secrets
 import sys
@@ -199,8 +200,13 @@ def _write_demo_logins(path: Path, password: str) -> None:
 def serve_command(host: str, port: int) -> None:
     """Serve the app through Flask-SocketIO's server and print how to log in."""
     from .extensions import socketio
+    from .web.engines import load_engines
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    load_engines()
+    # What is loaded now lives as long as the process: keep it out of every garbage
+    # collection, which would otherwise pause a turn for tens of milliseconds to scan it.
+    gc.freeze()
     click.echo(f"\noutcomes_chat is running on http://{host}:{port}/")
     logins = Path(app.instance_path) / DEMO_LOGINS_FILE
     if logins.exists():

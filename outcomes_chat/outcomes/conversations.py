@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..dialogue.engine import Engine
@@ -107,14 +107,25 @@ def start_conversation(
     return assessment
 
 
-def find_turn(db: Session, assessment: Assessment, client_id: str) -> ConversationTurn | None:
-    """The turn stored under this client message id, if any."""
-    return db.scalar(
+def _same_id_and_last(
+    db: Session, assessment: Assessment, client_id: str
+) -> tuple[ConversationTurn | None, ConversationTurn | None]:
+    """The turn already stored under this client message id, if any, and the latest turn.
+
+    One query for both, since every turn needs the first and a pressed button the second.
+    """
+    rows = db.scalars(
         select(ConversationTurn).where(
             ConversationTurn.assessment_id == assessment.id,
-            ConversationTurn.client_id == client_id,
+            or_(
+                ConversationTurn.client_id == client_id,
+                ConversationTurn.seq == assessment.last_seq,
+            ),
         )
-    )
+    ).all()
+    same_id = next((turn for turn in rows if turn.client_id == client_id), None)
+    last = next((turn for turn in rows if turn.seq == assessment.last_seq), None)
+    return same_id, last
 
 
 def take_turn(
@@ -127,7 +138,7 @@ def take_turn(
     actor: User | str,
 ) -> StoredTurn:
     """Apply what the person said once; stage the turn, state, outcomes and audit to commit."""
-    already = find_turn(db, assessment, client_id)
+    already, last = _same_id_and_last(db, assessment, client_id)
     if already is not None:
         return StoredTurn(already, assessment, duplicate=True)
     outcomes_before = engine.record(assessment.state)["outcomes"]
@@ -138,7 +149,7 @@ def take_turn(
         result = engine.step(assessment.state, {"button": said.button})
     else:
         result = engine.step(assessment.state, said.text or "")
-    label = _button_label(db, assessment, said)
+    label = _button_label(last, said)
     reply = public_reply(result)
     seq = assessment.last_seq + 1
     turn = ConversationTurn(
@@ -173,24 +184,14 @@ def take_turn(
     return StoredTurn(turn, assessment, duplicate=False, safety=safety)
 
 
-def _button_label(db: Session, assessment: Assessment, said: Said) -> str | None:
+def _button_label(last: ConversationTurn | None, said: Said) -> str | None:
     """The label of the pressed button as the last turn offered it."""
-    if said.button is None:
+    if said.button is None or last is None:
         return None
-    last_reply = db.scalar(
-        select(ConversationTurn.reply).where(
-            ConversationTurn.assessment_id == assessment.id,
-            ConversationTurn.seq == assessment.last_seq,
-        )
-    )
-    offered = (
-        []
-        if last_reply is None
-        else [
-            *(b for m in last_reply.get("messages", []) for b in m.get("buttons", [])),
-            *last_reply.get("controls", []),
-        ]
-    )
+    offered = [
+        *(b for m in last.reply.get("messages", []) for b in m.get("buttons", [])),
+        *last.reply.get("controls", []),
+    ]
     return next((b["label"] for b in offered if b.get("value") == said.button), None)
 
 

@@ -297,14 +297,16 @@ def _store(participant: Participant, assessment_id: int, client_id: str, said: S
         for _attempt in range(3):
             # Read afresh under the lock (another process may have taken a turn), and check
             # access on what was read.
-            assessment = db.get(
-                Assessment,
-                assessment_id,
-                with_for_update={"of": Assessment},
-                populate_existing=True,
-                options=[_WITH_TEAM],
+            assessment = _check_access(
+                participant,
+                db.get(
+                    Assessment,
+                    assessment_id,
+                    with_for_update={"of": Assessment},
+                    populate_existing=True,
+                    options=[_WITH_TEAM],
+                ),
             )
-            _check_access(participant, assessment)
             engine = engine_for(assessment.framework)
             actor = current_user if participant.user_id else f"link:{participant.link_id}"
             stored = take_turn(db, engine, assessment, client_id, said, participant.by, actor)

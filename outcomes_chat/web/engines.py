@@ -8,7 +8,7 @@ from flask import current_app
 
 from ..dialogue.engine import Engine
 from ..dialogue.script import load_script
-from ..i18n import prompt_translator
+from ..i18n import LOCALES, prompt_translator
 
 FRAMEWORKS = ("carer", "adult")
 
@@ -21,3 +21,11 @@ def engine_for(framework: str) -> Engine:
         translate = prompt_translator(Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"]))
         engines[framework] = Engine(load_script(prompts, framework), translate=translate)
     return engines[framework]
+
+
+def load_engines() -> None:
+    """Load and check every framework's content in every language now, not on a first turn."""
+    for framework in FRAMEWORKS:
+        engine = engine_for(framework)
+        for language in sorted(LOCALES):
+            engine.start(language)
