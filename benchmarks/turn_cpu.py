@@ -1,12 +1,14 @@
 """Server CPU per chat turn, in one process, without the network: where a turn's time goes.
 
-Usage: python benchmarks/turn_cpu.py [--conversations 40] [--profile 25] [--database-url URL]
+Usage: python benchmarks/turn_cpu.py [--conversations 40] [--profile 25] [--statements]
+                                     [--database-url URL]
 
 Holds whole carer conversations through Flask-SocketIO's test client (the same event
 handlers, login session, database and engine as a real server, minus the transport), then
 does the same number of `say` events against a bare echo handler registered on the same app,
-and prints the CPU time per event of each and their ratio. With --profile N it also prints the
-N functions with the most cumulative time in the chat turns (cProfile).
+and prints the CPU time per event of each, their ratio, and the SQL statements per turn. With
+--statements it lists those statements; with --profile N it prints the N functions with the
+most cumulative time in the chat turns (cProfile).
 
 chat_load.py measures latency under load over real sockets; this script shows what one turn
 costs, so a change to the turn path can be measured in seconds rather than minutes.

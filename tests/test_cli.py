@@ -124,3 +124,17 @@ def test_commands_work_from_both_entry_points(command, tmp_path):
     )
     assert result.returncode == 2
     assert "There is no account called 'ghost'" in result.stderr
+
+
+def test_serve_loads_every_engine_before_it_listens(app, monkeypatch):
+    """The first person to answer must not wait for content to load, nor meet a content error."""
+    from outcomes_chat.extensions import socketio
+    from outcomes_chat.web.engines import FRAMEWORKS
+
+    served = {}
+    monkeypatch.setattr(socketio, "run", lambda app, **options: served.update(options))
+    monkeypatch.setattr("gc.freeze", lambda: served.setdefault("frozen", True))
+    result = app.test_cli_runner().invoke(args=["serve", "--port", "5999"])
+    assert result.exit_code == 0, result.output
+    assert served["port"] == 5999 and served["frozen"]
+    assert sorted(app.extensions["engines"]) == sorted(FRAMEWORKS)
