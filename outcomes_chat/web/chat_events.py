@@ -44,8 +44,10 @@ RATE_LIMIT_EVENTS = 20
 RATE_LIMIT_WINDOW = 10.0
 
 # One turn at a time per conversation in this process; the database's unique (assessment, seq)
-# and a row lock on PostgreSQL keep several processes in order too.
-_turn_locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
+# and a row lock on PostgreSQL keep several processes in order too. A fixed set of locks, each
+# shared by the conversations whose ids fall on it, keeps memory bounded in a long-lived process.
+TURN_LOCK_STRIPES = 64
+_turn_locks = tuple(threading.Lock() for _ in range(TURN_LOCK_STRIPES))
 # SQLite has one writer at a time anyway. Queueing for it on a lock wakes the next turn at once,
 # where SQLite's busy handler polls with sleeps of up to 100 ms: those sleeps made the tail.
 _sqlite_writer = threading.Lock()
@@ -293,7 +295,8 @@ def on_say(data: object = None) -> dict[str, Any]:
 def _store(participant: Participant, assessment_id: int, client_id: str, said: Said) -> StoredTurn:
     db = get_db()
     sqlite = db.get_bind().dialect.name == "sqlite"
-    with _turn_locks[assessment_id], _sqlite_writer if sqlite else contextlib.nullcontext():
+    turn_lock = _turn_locks[assessment_id % TURN_LOCK_STRIPES]
+    with turn_lock, _sqlite_writer if sqlite else contextlib.nullcontext():
         for _attempt in range(3):
             # Read afresh under the lock (another process may have taken a turn), and check
             # access on what was read.
