@@ -327,3 +327,49 @@ def test_stored_turns_replay_to_the_stored_state(app, client, conversation, db):
         state = engine.step(state, said).state
     db.expire_all()
     assert state == db.get(Assessment, conversation.id).state
+
+
+def _rows_as_recorded(db, assessment) -> dict[str, dict]:
+    db.expire_all()
+    rows = db.scalars(select(RecordedOutcome).where(RecordedOutcome.assessment_id == assessment.id))
+    return {
+        row.key: {"words": row.words, "rating": row.rating, "helps": row.helps}
+        for row in rows
+        if not row.removed
+    }
+
+
+def test_outcome_rows_mirror_the_record_after_every_turn(
+    app, client, conversation, db, monkeypatch
+):
+    """Rows are only written on turns that change an outcome, yet always match the record."""
+    from outcomes_chat.web import chat_events
+    from outcomes_chat.web.engines import engine_for
+    from tests.live import Player
+
+    monkeypatch.setattr(chat_events, "RATE_LIMIT_EVENTS", 1000)  # a whole conversation at once
+
+    with app.app_context():
+        engine = engine_for("carer")
+    sio = connect(app, client)
+    reply = say(sio, conversation, 1, language="en")["turn"]["reply"]
+    seq, player, removed, recorded = 2, Player(), False, {}
+    while reply["phase"] != "finished":
+        content = player.answer(reply)
+        if reply["phase"] == "summary" and not removed and recorded:
+            content, removed = {"button": f"remove:{next(iter(recorded))}"}, True
+        ack = say(sio, conversation, seq, **content)
+        assert ack["ok"], ack
+        seq, reply = ack["turn"]["seq"], ack["turn"]["reply"]
+        state = db.get(Assessment, conversation.id, populate_existing=True).state
+        recorded = {
+            str(item["id"]): {
+                "words": item["words"],
+                "rating": item["rating"],
+                "helps": item["helps"],
+            }
+            for item in engine.record(state)["outcomes"]
+        }
+        assert _rows_as_recorded(db, conversation) == recorded, reply["phase"]
+    assert removed, "an outcome was removed at the summary"
+    assert len(recorded) == len(player.told) - 1
