@@ -7,6 +7,7 @@ mapping `{"text": "..."}` is free text too. Buttons carry plain values:
     start why yes no not_quite not_sure back skip pause repeat help stop resume
     met partly_met not_met unknown            (how it is going now)
     practitioner carry_on                     (after a safety reply)
+    skip_rest                                 (skip the remaining follow-up questions)
     finish_now take_a_break                   (after "stop")
     confirm change remove change:<outcome id> remove:<outcome id>   (summary)
     domain:<domain id>                        (which domain an answer is closest to)
@@ -36,7 +37,15 @@ from typing import Any
 
 from outcomes_chat.dialogue.recognise import Recogniser, SafetyHit
 from outcomes_chat.dialogue.script import RATINGS, Script, Topic
-from outcomes_chat.dialogue.state import Candidate, Outcome, SafetyNote, Said, State, to_plain
+from outcomes_chat.dialogue.state import (
+    Candidate,
+    Concern,
+    Outcome,
+    SafetyNote,
+    Said,
+    State,
+    to_plain,
+)
 from outcomes_chat.dialogue.text import sentence_spans
 from outcomes_chat.dialogue.turn import Button, Event, Message, Progress, Turn
 from outcomes_chat.dialogue.wording import Translate, Wording, no_translation
@@ -48,8 +57,9 @@ MAX_INPUT_CHARS = 2000
 # cue costs far more than a false alarm.
 FALLBACK_LANG = "en"
 
-# An unrecognised answer shorter than this many words gets a follow-up probe first.
-SHORT_ANSWER_WORDS = 3
+# While a topic is asked, a sentence goes to another domain only when that domain scores at
+# least this (one cue matched cleanly): a slip-forgiven word or a hint does not pull it away.
+CLEARLY_ELSEWHERE = 60.0
 
 UserInput = str | Mapping[str, Any]
 
@@ -69,6 +79,7 @@ _WHY_BY_PHASE = {
     "choose_domain": "why_choose_domain",
     "rating": "why_rating",
     "helps": "why_helps",
+    "wish": "why_wish",
     "barriers": "why_barriers",
     "who_could_help": "why_who_could_help",
     "anything_else": "why_anything_else",
@@ -80,6 +91,11 @@ _WHY_BY_PHASE = {
 }
 
 _PAUSED_TEXT = {"consent": "consent_declined"}
+_RATING_PHASES = frozenset({"rating", "review_rating"})
+_FOLLOW_UP_PHASES = frozenset({"wish", "helps", "barriers", "who_could_help"})
+# After something that is going well, asking what gets in the way jars.
+_NOT_WHEN_GOING_WELL = frozenset({"barriers", "who_could_help"})
+_PROBLEM_RATINGS = frozenset({"not_met", "partly_met"})
 
 
 @dataclass(frozen=True)
@@ -205,6 +221,7 @@ def _record(state: State) -> dict[str, Any]:
         "outcomes": [_outcome_record(outcome) for outcome in state.outcomes],
         "removed_outcomes": list(state.removed),
         "safety": [to_plain(note) for note in state.safety],
+        "concerns": [to_plain(concern) for concern in state.concerns],
         "skipped_topics": list(state.skipped_topics),
         "nothing_to_add_topics": list(state.nothing_to_add_topics),
         "not_sure_topics": list(state.not_sure_topics),
@@ -270,10 +287,12 @@ class _Step:
         if state.paused is not None:
             self.resume()
             return
-        intent = utterance.button or (self.hear.control(text) if text else None)
+        intent = utterance.button or (self.hear.reply_intent(text) if text else None)
         if state.awaiting and self.on_offer(state.awaiting, intent):
             return
         state.awaiting = None
+        if text and state.phase in _RATING_PHASES and self.hear.rating(text):
+            intent = None  # "not at all" and "not sure" are ratings here, with their words
         if intent in _DIGRESSIONS:
             self.digress(intent)
         elif intent == "back":
@@ -282,6 +301,10 @@ class _Step:
             self.pause("asked")
         elif intent == "stop":
             self.stop()
+        elif intent == "carry_on":
+            self.lead.append(self.message("carry_on"))
+        elif intent == "already_said":
+            self.already_said()
         else:
             handler = getattr(self, f"on_{state.phase}")
             handler(text if utterance.button is None else "", intent)
@@ -343,10 +366,26 @@ class _Step:
         else:
             self.lead.append(self.message("repeat"))
 
+    def already_said(self) -> None:
+        """ "I already said that": never reflected; move on from what was asked."""
+        state = self.state
+        self.lead.append(self.message("already_said"))
+        if state.phase == "remembered":
+            self.on_remembered("", "yes")  # what they said earlier is their answer here
+        elif state.phase in ("topic", "concern"):
+            self.finish_topic()
+        elif state.phase in ("reflect", "rephrase") and state.pending:
+            state.pending.pop(0)
+            self.after_outcome()
+        elif state.phase in _FOLLOW_UP_PHASES:
+            self.next_follow_up()
+        elif state.phase == "anything_else":
+            self.show_summary()
+
     def why(self) -> str:
         """Why the pending question is asked."""
         topic = self.current_topic()
-        if self.state.phase in ("topic", "remembered") and topic is not None:
+        if self.state.phase in ("topic", "remembered", "concern") and topic is not None:
             return self.say(topic.why)
         return self.message(_WHY_BY_PHASE.get(self.state.phase, "why_general"))
 
@@ -418,14 +457,45 @@ class _Step:
             self.skip_topic(topic)
         elif intent == "not_sure":
             self.not_sure(topic)
+        elif intent in ("yes", "no") and topic.kind == "yes_no":
+            self.yes_or_no(topic, intent, text)
         elif intent == "no":
             self.nothing_to_add(topic)
         elif intent == "yes":
             self.probe_or_move_on(topic)
+        elif text and intent is None and self.hear.dismisses(text, topic.domains):
+            self.all_well(topic)
         elif text and intent is None:
             self.answer(text, "topic")
         else:
             self.unexpected()
+
+    def yes_or_no(self, topic: Topic, answer: str, text: str) -> None:
+        """A yes or no to a yes/no question: a worry is asked about, all being well moves on."""
+        if answer != topic.concern_on:
+            self.all_well(topic)
+            return
+        state = self.state
+        words = text or self.say(self.script.buttons[answer])
+        state.concerns.append(Concern(topic.id, words, state.turn))
+        self.event("concern_noted", topic=topic.id, words=words, turn=state.turn)
+        self.enter("concern")
+
+    def on_concern(self, text: str, intent: str | None) -> None:
+        """The answer to "what worries you": reflected as an outcome, or noted for the team."""
+        if intent in ("skip", "no", "not_sure"):
+            self.lead.append(self.message("concern_noted"))
+            self.finish_topic()
+        elif text and intent is None:
+            self.answer(text, "topic")
+        else:
+            self.lead.append(self.message("prompt_more"))
+
+    def all_well(self, topic: Topic) -> None:
+        """The person says all is well here: nothing to add, said kindly."""
+        self.note_topic("nothing_to_add_topics", "topic_discussed_nothing_to_add", topic)
+        self.lead.append(self.say(topic.no_concern))
+        self.finish_topic()
 
     def on_remembered(self, text: str, intent: str | None) -> None:
         topic = self.require_topic()
@@ -441,6 +511,7 @@ class _Step:
             self.enter("topic")
         elif text and intent is None:
             state.mentions.pop(topic.id, None)
+            state.phase = "topic"  # an answer here replaces what was heard earlier
             self.answer(text, "topic")
         else:
             self.unexpected()
@@ -504,34 +575,61 @@ class _Step:
         state = self.state
         state.asked = asked
         topic = self.current_topic() if asked == "topic" else None
+        self.acknowledge(text)
+        if not self.hear.has_content(text):
+            self.too_little(text, topic)
+            return
         by_domain = self.hear.domain_sentences(text)
-        if not by_domain:
-            if self.means_no(text):
-                self.heard_nothing(topic)
-                return
-            short = len(_WORD.findall(text)) < SHORT_ANSWER_WORDS
-            if topic is not None and short and state.probe < len(topic.probes):
-                self.probe_or_move_on(topic)
-                return
-            domains = [topic.main_domain] if topic else []
-            candidates = [Candidate(domains, text, state.turn)]
-        else:
+        if not by_domain and asked != "topic" and self.hear.dismisses(text):
+            self.heard_nothing(topic)
+            return
+        if by_domain:
             candidates = self.candidates(text, by_domain, topic)
+        else:
+            candidates = [Candidate([topic.main_domain] if topic else [], text, state.turn)]
         here, later = self.partition(candidates, topic)
         if not here:
             here = [later.pop(0)[1]]
         for owner, candidate in later:
+            if any(candidate.words in kept.words for kept in here):
+                continue  # nothing is both reflected now and offered again later
             state.mentions.setdefault(owner.id, []).append(candidate)
             self.event("mention_remembered", topic=owner.id, domains=list(candidate.domains))
         state.pending = here
+        state.prompted = False
         state.phase = "reflect"
 
-    def means_no(self, text: str) -> bool:
-        """Hear a no: "No", "money's fine", "not really": nothing to record here."""
-        if self.hear.is_negated(text):
-            return True
-        first_clause = _CLAUSE_END.split(text, maxsplit=1)[0]
-        return self.hear.control(first_clause) == "no"
+    def acknowledge(self, text: str) -> None:
+        """A short, kind line when the person speaks of a feeling (grief, fear, exhaustion)."""
+        for feeling in self.hear.feelings(text)[:1]:
+            line = self.say(self.script.acknowledgements[feeling])
+            if line not in self.lead:
+                self.lead.append(line)
+
+    def too_little(self, text: str, topic: Topic | None) -> None:
+        """A reply with nothing to reflect: "all fine" moves on; else ask once for more."""
+        state = self.state
+        if self.hear.dismisses(text, topic.domains if topic else ()):
+            if topic is not None:
+                self.all_well(topic)
+            else:
+                self.heard_nothing(topic)
+        elif not state.prompted:
+            state.prompted = True
+            if topic is not None and state.probe < len(topic.probes) and state.phase == "topic":
+                state.probe += 1
+            else:
+                self.lead.append(self.message("prompt_more"))
+        elif topic is not None:
+            if self.hear.feelings(text):
+                state.concerns.append(Concern(topic.id, text, state.turn))
+                self.event("concern_noted", topic=topic.id, words=text, turn=state.turn)
+                self.lead.append(self.message("concern_noted"))
+                self.finish_topic()
+            else:
+                self.not_sure(topic)
+        else:
+            self.heard_nothing(topic)
 
     def heard_nothing(self, topic: Topic | None) -> None:
         """Nothing that matters was said in answer: note it and move on."""
@@ -556,6 +654,8 @@ class _Step:
         owned = {domain: indices for domain, indices in owned.items() if indices}
         if not owned:
             return [Candidate([topic.main_domain] if topic else [], text, self.state.turn)]
+        if topic is not None:
+            owned = self.keep_to_topic(owned, sentences, topic)
         unowned = set(range(len(sentences))).difference(*owned.values())
         if unowned and topic is not None:
             # The person is answering this topic's question: the rest of the answer is for it.
@@ -569,6 +669,24 @@ class _Step:
             Candidate(domains, _words(text, spans, indices), self.state.turn)
             for indices, domains in sorted(groups.items())
         ]
+
+    def keep_to_topic(
+        self, owned: dict[str, set[int]], sentences: list[str], topic: Topic
+    ) -> dict[str, set[int]]:
+        """The person is answering this topic: a sentence leaves it only when clearly elsewhere."""
+        for_topic = set().union(*(owned.get(domain, set()) for domain in topic.domains))
+        kept: dict[str, set[int]] = {}
+        for domain, indices in owned.items():
+            if domain in topic.domains:
+                kept.setdefault(domain, set()).update(indices)
+                continue
+            for index in indices:
+                scores = {score.id: score.score for score in self.hear.domains(sentences[index])}
+                if index in for_topic or scores.get(domain, 0.0) < CLEARLY_ELSEWHERE:
+                    kept.setdefault(topic.main_domain, set()).add(index)
+                else:
+                    kept.setdefault(domain, set()).add(index)
+        return kept
 
     def partition(
         self, candidates: list[Candidate], topic: Topic | None
@@ -689,15 +807,27 @@ class _Step:
 
     def on_rating(self, text: str, intent: str | None) -> None:
         outcome = self.current_outcome()
-        rating = "unknown" if intent == "not_sure" else intent
+        rating = self.typed_rating(outcome, text) if text else None
+        rating = rating or ("unknown" if intent == "not_sure" else intent)
         if rating in RATINGS:
             outcome.rating = rating
             self.event("rating_given", outcome_id=outcome.id, rating=rating)
             self.next_follow_up()
         elif intent == "skip":
             self.next_follow_up()
+        elif text and intent is None:
+            self.lead.append(self.message("rating_kept"))
         else:
             self.lead.append(self.message("please_choose"))
+
+    def typed_rating(self, outcome: Outcome, text: str) -> str | None:
+        """A rating typed in words; whatever was typed is kept beside it, verbatim."""
+        rating = self.hear.rating(text)
+        if rating is None and self.hear.reply_intent(text) is not None:
+            return None  # "skip", "back": steering, not words about the outcome
+        outcome.rating_words = text
+        self.event("rating_words_given", outcome_id=outcome.id, words=text)
+        return rating
 
     def on_helps(self, text: str, intent: str | None) -> None:
         self.follow_up_answer("helps", text, intent)
@@ -708,13 +838,21 @@ class _Step:
     def on_who_could_help(self, text: str, intent: str | None) -> None:
         self.follow_up_answer("who_could_help", text, intent)
 
+    def on_wish(self, text: str, intent: str | None) -> None:
+        self.follow_up_answer("wish", text, intent)
+
     def follow_up_answer(self, name: str, text: str, intent: str | None) -> None:
         """Keep what helps, what gets in the way or who could help, in their words; or move on."""
-        if intent in ("skip", "no", "not_sure"):
+        if intent == "skip_rest":
+            self.after_outcome()
+        elif intent in ("skip", "no", "not_sure"):
             self.next_follow_up()
         elif text and intent is None:
             outcome = self.current_outcome()
+            self.acknowledge(text)
             setattr(outcome, name, text)
+            if name == "wish":
+                outcome.wish_turn = self.state.turn
             self.event(f"{name}_given", outcome_id=outcome.id, words=text)
             self.next_follow_up()
         elif intent == "yes":
@@ -734,13 +872,24 @@ class _Step:
         return self.script.owner(outcome.domains[0])
 
     def next_follow_up(self) -> None:
-        """The next of rating, helps, barriers, who could help; then the next thing to reflect."""
-        order = ("rating", *self.follow_ups())
+        """The next of rating, wish, helps, barriers, who could help; then what comes next."""
+        order = ("rating", *self.fitting_follow_ups())
         position = order.index(self.state.phase) if self.state.phase in order else -1
         if position + 1 < len(order):
             self.enter(order[position + 1])
         else:
             self.after_outcome()
+
+    def fitting_follow_ups(self) -> tuple[str, ...]:
+        """Follow-ups that fit what was said: what they would like instead after a problem
+        that is not going well, and nothing about what gets in the way of what goes well."""
+        outcome = self.current_outcome()
+        asked = self.follow_ups()
+        if outcome.rating == "met":
+            asked = tuple(name for name in asked if name not in _NOT_WHEN_GOING_WELL)
+        if outcome.rating in _PROBLEM_RATINGS and not self.hear.is_wish(outcome.words):
+            asked = ("wish", *asked)
+        return asked
 
     def after_outcome(self) -> None:
         """Reflect the next thing heard, or go back to where the answer came from."""
@@ -905,6 +1054,7 @@ class _Step:
     def enter(self, phase: str) -> None:
         """Move to a phase whose question is asked for the first time."""
         self.state.phase = phase
+        self.state.prompted = False
         self.fresh = True
 
     def unexpected(self) -> None:
@@ -1053,14 +1203,18 @@ class _Step:
     def ask_choose_domain(self) -> list[Message]:
         framework = self.script.framework
         buttons = [
-            Button(f"domain:{t.main_domain}", self.say(framework.domain(t.main_domain).label))
+            Button(f"domain:{t.main_domain}", self.say(framework.domain(t.main_domain).plain_label))
             for t in self.script.topics
         ]
         return self.asking(self.message("choose_domain"), *buttons, self.button("not_sure"))
 
     def ask_rating(self) -> list[Message]:
         topic = self.outcome_topic()
-        template = topic.rating if topic else self.script.defaults["rating"]
+        wish = self.hear.is_wish(self.current_outcome().words)
+        if topic is not None:
+            template = topic.rating_wish if wish else topic.rating
+        else:
+            template = self.script.defaults["rating_wish" if wish else "rating"]
         return self.asking(self.say(template), *self.rating_buttons())
 
     def rating_buttons(self) -> list[Button]:
@@ -1075,10 +1229,17 @@ class _Step:
     def ask_who_could_help(self) -> list[Message]:
         return self.ask_follow_up("who_could_help")
 
+    def ask_wish(self) -> list[Message]:
+        return self.ask_follow_up("wish")
+
     def ask_follow_up(self, name: str) -> list[Message]:
         topic = self.outcome_topic()
         template = getattr(topic, name) if topic else self.script.defaults[name]
-        return self.asking(self.say(template), self.button("skip"))
+        return self.asking(self.say(template), self.button("skip"), self.button("skip_rest"))
+
+    def ask_concern(self) -> list[Message]:
+        topic = self.require_topic()
+        return self.asking(self.say(topic.concern or topic.probes[0]), self.button("skip"))
 
     def ask_anything_else(self) -> list[Message]:
         if self.state.asked == "anything_else":

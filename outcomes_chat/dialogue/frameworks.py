@@ -17,6 +17,12 @@ class Domain:
     group: str
     label: str
     description: str
+    everyday: str = ""  # the domain in everyday words, for the person; the label when unset
+
+    @property
+    def plain_label(self) -> str:
+        """What the person sees on a button: everyday words where the framework gives them."""
+        return self.everyday or self.label
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,11 @@ CONTROL_INTENTS = (
     "stop",
     "yes",
     "no",
+    "carry_on",
+    "already_said",
     "not_sure",
 )
+RATING_VALUES = ("met", "partly_met", "not_met", "unknown")
 SAFETY_CATEGORIES = (
     "self_harm",
     "harm_to_others",
@@ -85,6 +88,15 @@ _MAX_CHARS = 10_000
 _CUE, _HINT, _NEG_BEFORE, _NEG_AFTER, _NEG_EITHER, _PLAIN = range(6)
 _NEGATION_KINDS = {"before": _NEG_BEFORE, "after": _NEG_AFTER, "either": _NEG_EITHER}
 _SAFETY, _IDIOM = range(2)
+_FEELING, _WISH = 7, 8
+# A feeling cue right after one of these is not said ("not worried", "no fear of that").
+_NOT_FELT = frozenset({"not", "no", "never", "nothing", "nae", "without"})
+# Words that put the speaker in a clause: "he keeps me up" is about the carer's own sleep.
+_FIRST_PERSON = frozenset({"i", "me", "my", "myself", "mine", "we", "us", "our"})
+# How many words before a cue a word such as "her" or "he" claims it for the other person.
+_OTHERS_REACH = 3
+# Control phrases said one after another ("aye that's it") read as one reply of that intent.
+_MAX_SEGMENTS = 3
 
 
 @dataclass(frozen=True)
@@ -149,6 +161,18 @@ class _Analysis:
     domain_matches: list[_Match]  # surviving cue/hint matches (not negated, not covered)
     negated: bool
     scores: dict[str, float]
+    dropped: list[_Match]  # mentions a dismissal in reach took away ("money's fine")
+    feelings: tuple[str, ...]  # feelings said, in text order, each once
+    negations: list[_Match]  # dismissals found ("fine", "no worries about")
+
+
+@dataclass(frozen=True)
+class AboutOthers:
+    """Cues of the speaker's own life that, after "her" or "he", speak of another's."""
+
+    domain: str
+    sources: frozenset[str]
+    words: frozenset[str]
 
 
 class _PhraseIndex:
@@ -221,6 +245,10 @@ class Recogniser:
         courtesy: Sequence[tuple[str, ...]],
         answers: Iterable[str],
         plain_phrases: Sequence[_Phrase] = (),
+        feeling_phrases: Sequence[_Phrase] = (),
+        ratings: dict[str, str] | None = None,
+        about_others: AboutOthers | None = None,
+        wish_phrases: Sequence[_Phrase] = (),
     ) -> None:
         self.framework = framework
         self.lang = lang
@@ -235,12 +263,19 @@ class Recogniser:
         self._control_keys = sorted(control)
         self._control_raw = control_raw
         self._courtesy = sorted(courtesy, key=len, reverse=True)
+        self._courtesy_words = frozenset(w for phrase in courtesy for w in phrase)
         self._answers = frozenset(answers)
         self._answer_keys = sorted(self._answers)
         vocabulary: set[str] = set(FILLERS)
-        for phrase in (*domain_phrases, *safety_phrases, *plain_phrases):
+        for phrase in (
+            *domain_phrases,
+            *safety_phrases,
+            *plain_phrases,
+            *feeling_phrases,
+            *wish_phrases,
+        ):
             vocabulary.update(phrase.words)
-        for key in (*control, *self._answers):
+        for key in (*control, *self._answers, *(ratings or {})):
             vocabulary.update(key.split())
         for words_ in courtesy:
             vocabulary.update(words_)
@@ -251,6 +286,12 @@ class Recogniser:
             if len(known) >= _FUZZY_TARGET_LEN and known.isascii() and known.isalpha():
                 self._fuzzy_targets.setdefault(known[0], []).append(known)
                 self._anagrams.setdefault("".join(sorted(known)), []).append(known)
+        self._feeling_index = (
+            _PhraseIndex(feeling_phrases, within_clause=True) if feeling_phrases else None
+        )
+        self._ratings = dict(ratings or {})
+        self._wish_index = _PhraseIndex(wish_phrases) if wish_phrases else None
+        self._about_others = about_others
         self._words: dict[str, tuple[str, float]] = {}
         self._last: tuple[str, _Analysis] | None = None
 
@@ -325,6 +366,106 @@ class Recogniser:
         """True when the text says the topic is not a concern ("No, money's fine")."""
         return self._analyse(text).negated
 
+    def feelings(self, text: str) -> tuple[str, ...]:
+        """The feelings the text speaks of (grief, fear...), in order, each once."""
+        return self._analyse(text).feelings
+
+    def dismisses(self, text: str, domains: Iterable[str] = ()) -> bool:
+        """True when the text says there is nothing to add about these domains.
+
+        Narrow on purpose: a whole short reply ("all good thanks"), or a dismissal bound in its
+        clause to these domains' words ("money's fine") with nothing else spoken of. An answer
+        that carries a feeling or names another concern is never a dismissal.
+        """
+        analysis = self._analyse(text)
+        if analysis.feelings or analysis.domain_matches:
+            return False
+        if self.reply_intent(text) == "no" or self._is_dismissal(analysis.full.tokens):
+            return True
+        if self._only_dismissal(analysis):
+            return True
+        wanted = set(domains)
+        return any(m.phrase.label in wanted for m in analysis.dropped)
+
+    def has_content(self, text: str) -> bool:
+        """True when the text says something beyond control words, courtesy and small words."""
+        analysis = self._analyse(text)
+        if analysis.domain_matches or analysis.dropped or analysis.feelings:
+            return True
+        if self.reply_intent(text) is not None:
+            return False
+        meaningful = [t for t in analysis.content.tokens if t not in self._courtesy_words]
+        return len(meaningful) >= _CONTENT_MIN_WORDS
+
+    def reply_intent(self, text: str) -> str | None:
+        """A control intent for the reply as a whole, as control() does, and also for
+
+        - control phrases said one after another with one intent ("aye that's it");
+        - a first clause that steers, followed by nothing that speaks to a domain
+          ("I have to stop now, mum's shouting for me"; "no, that's all thanks");
+        - "I already said that" anywhere in a short reply.
+        """
+        whole = self.control(text)
+        if whole is not None:
+            return whole
+        analysis = self._analyse(text)
+        tokens = self._strip_courtesy(list(analysis.full.tokens))
+        joined = _segmented_intent(tokens, self._control)
+        if joined is not None:
+            return joined
+        clauses = _clause_texts(analysis.full)
+        if len(clauses) < 2 or len(analysis.full.tokens) > _CONTROL_MAX_WORDS * 3:
+            return None
+        intents = [self.control(clause) for clause in clauses]
+        if "already_said" in intents:
+            return "already_said"
+        first = intents[0]
+        if first is None or analysis.feelings:
+            return None
+        cues = [m for m in analysis.domain_matches if m.phrase.kind == _CUE]
+        if first in _STEERING and not cues:
+            return first
+        rest = [c for c, i in zip(clauses[1:], intents[1:], strict=True) if i != first]
+        if all(self._is_dismissal(c.split()) or not self._says_much(c) for c in rest):
+            return first
+        return None
+
+    def is_wish(self, text: str) -> bool:
+        """True when the text says what the person wants ("I'd love to get back to choir")."""
+        if self._wish_index is None:
+            return False
+        return bool(self._wish_index.find(self._analyse(text).full))
+
+    def rating(self, text: str) -> str | None:
+        """The rating a typed reply starts with ("partly, she still needs me"), or None."""
+        tokens = self._strip_courtesy(list(self._analyse(text).full.tokens))
+        for size in range(min(len(tokens), _RATING_MAX_WORDS), 0, -1):
+            rating = self._ratings.get(" ".join(tokens[:size]))
+            if rating is not None:
+                return rating
+        return None
+
+    def _only_dismissal(self, analysis: _Analysis) -> bool:
+        """A short reply whose every word is a dismissal, courtesy or a small word ("I am fine,
+        thank you"), unlike "fine" lost in a long answer about something else."""
+        content = analysis.content
+        if not analysis.negations or len(content.tokens) > _CONTROL_MAX_WORDS:
+            return False
+        covered: set[int] = set()
+        for negation in analysis.negations:
+            covered.update(range(negation.start, negation.end + 1))
+        return all(
+            index in covered or token in self._courtesy_words
+            for index, token in enumerate(content.tokens)
+        )
+
+    def _says_much(self, clause: str) -> bool:
+        """A clause of several words beyond courtesy and small words."""
+        meaningful = [
+            t for t in clause.split() if t not in FILLERS and t not in self._courtesy_words
+        ]
+        return len(meaningful) >= _CONTENT_MIN_WORDS
+
     # -- analysis ---------------------------------------------------------------------------
 
     def _analyse(self, text: str) -> _Analysis:
@@ -368,10 +509,29 @@ class Recogniser:
             mentions = _not_plain(mentions, plain, content)
             negations = _not_plain(negations, plain, content)
         kept = _unnegated(mentions, negations, content)
+        dropped = [m for m in mentions if m not in kept]
+        if self._about_others is not None:
+            kept = _whose(kept, self._about_others, full, content)
+            dropped = _whose(dropped, self._about_others, full, content)
         negated = len(kept) < len(mentions) or (bool(negations) and not kept)
         if not negated and len(full.tokens) <= _CONTROL_MAX_WORDS:
             negated = self._is_dismissal(full.tokens)
-        return _Analysis(spans, full, content, kept, negated, _score(kept))
+        feelings = self._felt(content, full)
+        return _Analysis(
+            spans, full, content, kept, negated, _score(kept), dropped, feelings, negations
+        )
+
+    def _felt(self, content: _Stream, full: _Stream) -> tuple[str, ...]:
+        """The feelings said, each once, in text order; a cue right after "not" is not said."""
+        if self._feeling_index is None:
+            return ()
+        said: dict[str, None] = {}
+        for match in self._feeling_index.find(content):
+            before = content.origin[match.start] - 1
+            if before >= 0 and full.tokens[before] in _NOT_FELT:
+                continue
+            said.setdefault(match.phrase.label, None)
+        return tuple(said)
 
     def _read_word(self, raw: str) -> tuple[str, float]:
         """The matching form of a raw token, with a factor below 1 when a slip was forgiven.
@@ -453,6 +613,73 @@ class Recogniser:
             key, self._answer_keys, scorer=fuzz.ratio, processor=None, score_cutoff=90.0
         )
         return best is not None
+
+
+_STEERING = frozenset({"stop", "pause", "skip", "back", "carry_on"})
+# An answer with fewer words than this beyond small words, and no cue, says nothing to reflect.
+_CONTENT_MIN_WORDS = 3
+_RATING_MAX_WORDS = 4
+
+
+def _segmented_intent(tokens: list[str], control: dict[str, str]) -> str | None:
+    """The one intent of a reply made of a few control phrases in a row ("aye that's it")."""
+    intents: set[str] = set()
+    position, segments = 0, 0
+    while position < len(tokens):
+        for end in range(len(tokens), position, -1):
+            intent = control.get(" ".join(tokens[position:end]))
+            if intent is not None:
+                intents.add(intent)
+                position, segments = end, segments + 1
+                break
+        else:
+            return None
+        if segments > _MAX_SEGMENTS or len(intents) > 1:
+            return None
+    return intents.pop() if segments > 1 and len(intents) == 1 else None
+
+
+def _clause_texts(full: _Stream) -> list[str]:
+    """Each clause of the utterance as its normalised words joined by spaces."""
+    clauses: dict[tuple[int, int], list[str]] = {}
+    for token, sentence, clause in zip(full.tokens, full.sentence, full.clause, strict=True):
+        clauses.setdefault((sentence, clause), []).append(token)
+    return [" ".join(tokens) for tokens in clauses.values()]
+
+
+def _whose(
+    matches: list[_Match], others: AboutOthers, full: _Stream, content: _Stream
+) -> list[_Match]:
+    """Cues of the speaker's own life said of someone else ("her garden") go to their domain."""
+    result: list[_Match] = []
+    for match in matches:
+        if match.phrase.label in others.sources and _said_of_other(match, others, full, content):
+            phrase = match.phrase
+            moved = _Phrase(phrase.kind, others.domain, phrase.words, phrase.text, phrase.order)
+            match = _Match(moved, match.start, match.end, match.gaps, match.fuzz)
+        result.append(match)
+    return result
+
+
+def _said_of_other(match: _Match, others: AboutOthers, full: _Stream, content: _Stream) -> bool:
+    """True when "her", "he"... stands just before the cue in its clause, and no "me" or "my"."""
+    start, end = content.origin[match.start], content.origin[match.end]
+    if any(token in _FIRST_PERSON for token in full.tokens[start : end + 1]):
+        return False
+    where = (full.sentence[start], full.clause[start])
+    position = start - 1
+    while (
+        position >= 0
+        and start - position <= _OTHERS_REACH
+        and (full.sentence[position], full.clause[position]) == where
+    ):
+        token = full.tokens[position]
+        if token in _FIRST_PERSON:
+            return False
+        if token in others.words:
+            return True
+        position -= 1
+    return False
 
 
 def _one_swap(token: str, candidates: Iterable[str]) -> str | None:
@@ -666,6 +893,11 @@ def _load(prompts_dir: Path, framework: str, lang: str) -> Recogniser:
     _check_header(prompts_dir, control_path, control_doc, lang)
     control, control_raw = _control_phrases(prompts_dir, control_path, control_doc)
     courtesy = [tuple(words(text)) for text in control_doc.get("courtesy", [])]
+    ratings = _rating_phrases(prompts_dir, control_path, control_doc)
+    feeling_phrases = _feeling_phrases(prompts_dir, folder / "feelings.yaml", lang, len(domain_ids))
+    wish_phrases = [p for p in feeling_phrases if p.kind == _WISH]
+    feeling_phrases = [p for p in feeling_phrases if p.kind == _FEELING]
+    about_others = _about_others(prompts_dir, lexicon_path, lexicon, domain_ids)
 
     return Recogniser(
         framework,
@@ -678,6 +910,72 @@ def _load(prompts_dir: Path, framework: str, lang: str) -> Recogniser:
         [c for c in courtesy if c],
         answers,
         plain_phrases,
+        feeling_phrases,
+        ratings,
+        about_others,
+        wish_phrases,
+    )
+
+
+def _rating_phrases(prompts_dir: Path, path: Path, data: dict[str, Any]) -> dict[str, str]:
+    """Normalised typed rating -> rating value; a phrase may stand under one rating only."""
+    ratings: dict[str, str] = {}
+    for rating, phrases in data.get("ratings", {}).items():
+        for text in phrases:
+            key = " ".join(words(text))
+            _require_words(prompts_dir, path, "rating", rating, text, tuple(key.split()))
+            other = ratings.setdefault(key, rating)
+            if other != rating:
+                raise ContentError(
+                    f"{_shown(prompts_dir, path)}: ratings.{rating}: '{text}' is already "
+                    f"under '{other}'; a typed rating may mean one rating only."
+                )
+    return ratings
+
+
+def _feeling_phrases(prompts_dir: Path, path: Path, lang: str, order: int) -> list[_Phrase]:
+    """Feeling cues of a language; a language without feelings.yaml has none yet."""
+    if not path.is_file():
+        return []
+    data = _document(prompts_dir, path, "feelings")
+    _check_header(prompts_dir, path, data, lang)
+    phrases: list[_Phrase] = []
+    seen: set[str] = set()
+    for group in data["feelings"]:
+        if group["id"] in seen:
+            raise ContentError(
+                f"{_where(prompts_dir, path, 'feelings', group['id'])}: "
+                f"the feeling '{group['id']}' is listed twice."
+            )
+        seen.add(group["id"])
+        for text in group["cues"]:
+            tokens = _content_words(text)
+            _require_words(prompts_dir, path, "feeling", group["id"], text, tokens)
+            phrases.append(_Phrase(_FEELING, group["id"], tokens, text, order))
+    for text in data.get("wishes", []):
+        tokens = tuple(words(text))
+        _require_words(prompts_dir, path, "wishe", text, text, tokens)
+        phrases.append(_Phrase(_WISH, "", tokens, text, order))
+    return phrases
+
+
+def _about_others(
+    prompts_dir: Path, path: Path, lexicon: dict[str, Any], domain_ids: Sequence[str]
+) -> AboutOthers | None:
+    """The lexicon's rule for cues said of another person, its domains checked."""
+    data = lexicon.get("about_others")
+    if data is None:
+        return None
+    for domain_id in (data["domain"], *data["from"]):
+        if domain_id not in domain_ids:
+            raise ContentError(
+                f"{_shown(prompts_dir, path)}: about_others names '{domain_id}', which is not "
+                f"a domain of the framework '{lexicon['framework']}'."
+            )
+    return AboutOthers(
+        data["domain"],
+        frozenset(data["from"]),
+        frozenset(word for text in data["words"] for word in words(text)),
     )
 
 

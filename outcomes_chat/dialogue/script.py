@@ -31,6 +31,9 @@ class Topic:
     domains: tuple[str, ...]
     intro: str | None
     question: str
+    kind: str  # "open", or "yes_no" when a yes or a no answers it
+    concern_on: str | None  # for yes_no: the answer ("yes" or "no") that means a worry
+    concern: str | None  # asked after that answer, for the person's own words
     probes: tuple[str, ...]
     why: str
     remembered: str
@@ -40,6 +43,9 @@ class Topic:
     barriers: str
     who_could_help: str
     nothing_to_add: str
+    no_concern: str
+    wish: str
+    rating_wish: str
     follow_ups: tuple[str, ...]
 
     @property
@@ -90,6 +96,7 @@ class Script:
     defaults: Mapping[str, Any]
     topics: tuple[Topic, ...]
     signposting: Signposting
+    acknowledgements: Mapping[str, str]
 
     def topic(self, topic_id: str) -> Topic:
         """The topic with this id (KeyError when there is none)."""
@@ -134,6 +141,7 @@ def _load_script(prompts_dir: Path, framework_id: str) -> Script:
     _check_placeholders(path, data)
     topics = tuple(_topic(entry, data["defaults"]) for entry in data["topics"])
     _check_topics(path, topics, framework)
+    _check_acknowledgements(path, prompts_dir, data["acknowledgements"])
     return Script(
         prompts_dir=prompts_dir,
         framework=framework,
@@ -143,7 +151,18 @@ def _load_script(prompts_dir: Path, framework_id: str) -> Script:
         defaults=data["defaults"],
         topics=topics,
         signposting=load_signposting(prompts_dir),
+        acknowledgements=data["acknowledgements"],
     )
+
+
+def _check_acknowledgements(path: Path, prompts_dir: Path, said: Mapping[str, str]) -> None:
+    """Every feeling any language listens for needs a line that acknowledges it."""
+    for feelings_path in sorted(prompts_dir.glob("lexicon/*/feelings.yaml")):
+        for entry in load_document(feelings_path, "feelings")["feelings"]:
+            if entry["id"] not in said:
+                shown = feelings_path.relative_to(prompts_dir.parent)
+                problem = f"there is no line for the feeling '{entry['id']}' ({shown})"
+                raise content_error_at(path, ["acknowledgements"], problem, "script")
 
 
 def load_signposting(prompts_dir: Path) -> Signposting:
@@ -179,6 +198,9 @@ def _topic(entry: Mapping[str, Any], defaults: Mapping[str, Any]) -> Topic:
         domains=tuple(entry["domains"]),
         intro=entry.get("intro"),
         question=entry["question"],
+        kind=entry["kind"],
+        concern_on=entry.get("concern_on"),
+        concern=entry.get("concern"),
         probes=tuple(entry["probes"]),
         why=entry["why"],
         remembered=entry["remembered"],
@@ -188,6 +210,9 @@ def _topic(entry: Mapping[str, Any], defaults: Mapping[str, Any]) -> Topic:
         barriers=pick("barriers"),
         who_could_help=pick("who_could_help"),
         nothing_to_add=pick("nothing_to_add"),
+        no_concern=pick("no_concern"),
+        wish=pick("wish"),
+        rating_wish=pick("rating_wish"),
         follow_ups=tuple(pick("follow_ups")),
     )
 
@@ -227,7 +252,7 @@ def _check_placeholders(path: Path, data: Mapping[str, Any]) -> None:
 def _templates(data: Mapping[str, Any]) -> list[tuple[list[Any], str, str]]:
     """Every text in a script with its data path and key."""
     found: list[tuple[list[Any], str, str]] = []
-    for section in ("messages", "buttons", "rating_names", "defaults"):
+    for section in ("messages", "buttons", "rating_names", "defaults", "acknowledgements"):
         for key, value in data[section].items():
             if isinstance(value, str):
                 found.append(([section, key], key, value))

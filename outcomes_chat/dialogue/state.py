@@ -42,6 +42,9 @@ class Outcome:
     words: str
     turn: int | None
     rating: str | None = None
+    rating_words: str | None = None  # what was typed with (or instead of) the rating, verbatim
+    wish: str | None = None  # after a problem: what the person would like instead, verbatim
+    wish_turn: int | None = None
     helps: str | None = None
     barriers: str | None = None
     who_could_help: str | None = None
@@ -50,6 +53,15 @@ class Outcome:
     previous_rating: str | None = None
     update: str | None = None
     update_turn: int | None = None
+
+
+@dataclass
+class Concern:
+    """A worry said without detail ("no" to "Do you feel safe?"): kept for the team."""
+
+    topic: str
+    words: str
+    turn: int
 
 
 @dataclass
@@ -76,6 +88,7 @@ class State:
     asked: str | None = None
     topic: str | None = None
     probe: int = 0
+    prompted: bool = False  # a gentle "tell me more" was said for the pending question
     done_topics: list[str] = field(default_factory=list)
     skipped_topics: list[str] = field(default_factory=list)
     nothing_to_add_topics: list[str] = field(default_factory=list)
@@ -88,6 +101,7 @@ class State:
     pick: str | None = None
     next_outcome: int = 1
     safety: list[SafetyNote] = field(default_factory=list)
+    concerns: list[Concern] = field(default_factory=list)
     paused: str | None = None
     awaiting: str | None = None
     finished: bool = False
@@ -124,6 +138,7 @@ class State:
             }
             state.outcomes = [_outcome(item) for item in values.get("outcomes", [])]
             state.safety = [SafetyNote(**item) for item in values.get("safety", [])]
+            state.concerns = [Concern(**item) for item in values.get("concerns", [])]
         except (TypeError, AttributeError) as exc:
             raise ValueError(f"The conversation state is damaged ({exc}).") from exc
         return state

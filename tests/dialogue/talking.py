@@ -11,6 +11,7 @@ from outcomes_chat.dialogue.turn import Turn
 YES = {"button": "yes"}
 SKIP = {"button": "skip"}
 START = {"button": "start"}
+MOVE_ON = {"button": "skip_rest"}
 
 
 class Conversation:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .talking import SKIP, YES, Conversation
+from .talking import MOVE_ON, SKIP, YES, Conversation
 
 HOME = "I want to stay in my own home."
 FALLING = "I'm scared of falling when I'm on my own at night."
@@ -14,16 +14,19 @@ def test_a_whole_adult_conversation(adult: Conversation) -> None:
     adult.begin()
     assert adult.turn.progress.to_dict() == {"topic": 0, "of": 7}
 
-    adult.say(HOME, YES, {"button": "met"}, "My son does the garden.", SKIP, SKIP)
-    adult.say(FALLING, YES, {"button": "not_met"}, SKIP, "The stairs.", "A pendant alarm?")
+    adult.say(HOME, YES, {"button": "met"}, "My son does the garden.")  # going well: one follow-up
+    adult.say(FALLING)
+    assert adult.text.startswith("That sounds frightening.")
+    adult.say(YES, {"button": "not_met"}, "To feel steady on my feet.", SKIP)
+    adult.say("The stairs.", "A pendant alarm?")
     adult.say(CLUB)
     assert f'"{CLUB}"' in adult.text
-    adult.say(YES, {"button": "partly_met"}, SKIP, SKIP, SKIP)
+    adult.say(YES, {"button": "partly_met"}, SKIP, MOVE_ON)
     adult.say("I am fine, thank you.")  # seeing people: nothing to add
     adult.say("I don't know")  # staying well
     while adult.state["topic"] != "services":
         adult.say(SKIP)
-    adult.say(RELIABILITY, YES, {"button": "not_met"}, SKIP, SKIP, SKIP)
+    adult.say(RELIABILITY, YES, {"button": "not_met"}, MOVE_ON)
     assert adult.state["phase"] == "anything_else"
     adult.say("no")
     assert adult.state["phase"] == "summary"

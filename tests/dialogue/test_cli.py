@@ -23,6 +23,7 @@ def test_talk_json_reads_inputs_and_prints_the_record() -> None:
         BILLS,
         "yes",
         "3",  # Not at all
+        "To not be scared of the post.",  # what they would like instead
         "My son helps.",
         "skip",
         "skip",
@@ -34,6 +35,7 @@ def test_talk_json_reads_inputs_and_prints_the_record() -> None:
     record = json.loads(result.output)
     outcome = record["outcomes"][0]
     assert (outcome["words"], outcome["domain"], outcome["rating"]) == (BILLS, "finance", "not_met")
+    assert outcome["wish"] == "To not be scared of the post."
     assert outcome["helps"] == "My son helps."
     assert record["safety"] == [] and record["finished"] is False
 

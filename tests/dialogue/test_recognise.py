@@ -394,6 +394,8 @@ def test_a_dismissed_topic_beside_a_real_one(carer: Recogniser, adult: Recognise
 # -- control words ------------------------------------------------------------------------------
 
 CONTROL = [
+    ("carry_on", "carry on"), ("carry_on", "Let's keep going"),
+    ("already_said", "I already said that"), ("already_said", "I've already told you"),
     ("skip", "skip"), ("skip", "Skip please"), ("skip", "next"), ("skip", "pass"),
     ("skip", "can we move on"), ("skip", "I'd rather not say"), ("skip", "skp"),
     ("back", "back"), ("back", "go back"), ("back", "Can we go back?"), ("back", "undo"),

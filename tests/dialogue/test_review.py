@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .talking import SKIP, YES, Conversation
+from .talking import MOVE_ON, SKIP, YES, Conversation
 
 EARLIER = [
     {"id": 41, "domain": "health_wellbeing", "text": "A full night's sleep.", "rating": "not_met"},
@@ -63,7 +63,7 @@ def test_review_can_skip_an_outcome_and_add_a_new_one(review: Conversation) -> N
     review.say({"button": "start"}, YES, SKIP, SKIP)
     assert review.state["phase"] == "anything_else"
     new = "I need help with the forms for carer's allowance."
-    review.say(new, YES, {"button": "not_met"}, SKIP, SKIP, SKIP)
+    review.say(new, YES, {"button": "not_met"}, MOVE_ON)
     assert review.text.endswith("Is there anything else?")
     review.say("no")
     assert review.state["phase"] == "summary"

@@ -37,7 +37,15 @@ def at_summary(c: Conversation) -> None:
 
 def at_remembered(c: Conversation) -> None:
     c.begin()
-    c.say(f"{SLEEP} {CHOIR}", YES, {"button": "met"}, SKIP, SKIP, SKIP)
+    c.say(f"{SLEEP} {CHOIR}", YES, {"button": "met"}, SKIP)
+
+
+def skip_to(c: Conversation, phase: str) -> None:
+    """Skip follow-up questions until this one is asked."""
+    for _ in range(5):
+        if c.state["phase"] == phase:
+            return
+        c.say(SKIP)
 
 
 def at_anything_else(c: Conversation) -> None:
@@ -49,8 +57,8 @@ def at_anything_else(c: Conversation) -> None:
 
 def at_summary_pick(c: Conversation) -> None:
     c.begin()
-    c.say(SLEEP, YES, {"button": "met"}, SKIP, SKIP, SKIP)
-    c.say(CHOIR, YES, {"button": "met"}, SKIP, SKIP, SKIP)
+    c.say(SLEEP, YES, {"button": "met"}, SKIP)
+    c.say(CHOIR, YES, {"button": "met"}, SKIP)
     c.say("stop")
     c.press("finish_now")
     c.press("remove")
@@ -72,8 +80,9 @@ PHASES: dict[str, Callable[[Conversation], object]] = {
     "rephrase": lambda c: (at_reflect(c), c.press("not_quite")),
     "rating": at_rating,
     "helps": lambda c: (at_rating(c), c.press("met")),
-    "barriers": lambda c: (at_rating(c), c.press("met"), c.say(SKIP)),
-    "who_could_help": lambda c: (at_rating(c), c.press("met"), c.say(SKIP, SKIP)),
+    "wish": lambda c: (at_rating(c), c.press("not_met")),
+    "barriers": lambda c: (at_rating(c), c.press("not_met"), skip_to(c, "barriers")),
+    "who_could_help": lambda c: (at_rating(c), c.press("not_met"), skip_to(c, "who_could_help")),
     "anything_else": at_anything_else,
     "summary": at_summary,
     "summary_pick": at_summary_pick,
