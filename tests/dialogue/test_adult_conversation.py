@@ -16,7 +16,7 @@ def test_a_whole_adult_conversation(adult: Conversation) -> None:
 
     adult.say(HOME, YES, {"button": "met"}, "My son does the garden.")  # going well: one follow-up
     adult.say(FALLING)
-    assert adult.text.startswith("That sounds frightening.")
+    assert adult.text.startswith("That sounds scary.")
     adult.say(YES, {"button": "not_met"}, "To feel steady on my feet.", SKIP)
     adult.say("The stairs.", "A pendant alarm?")
     adult.say(CLUB)

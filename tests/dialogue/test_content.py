@@ -84,7 +84,7 @@ def test_signposting_has_the_uk_defaults_and_hides_an_empty_local_number(prompts
 
 def test_a_missing_required_field_names_file_line_and_entry(prompts_copy: Path) -> None:
     script = prompts_copy / "scripts" / "carer.yaml"
-    edit(script, "    question: Do you have any worries about money at the moment?\n", "")
+    edit(script, "    question: Do you have any money worries just now?\n", "")
     with pytest.raises(ContentError) as caught:
         load_document(script, "script")
     message = str(caught.value)

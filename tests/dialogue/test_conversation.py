@@ -133,7 +133,7 @@ def test_negation_records_no_outcome_and_notes_nothing_to_add(
 def test_a_bare_yes_gets_a_probe_in_the_persons_words(carer: Conversation) -> None:
     to_topic(carer, "finance")
     carer.say("yes")
-    assert carer.text == "I'm sorry to hear that. What worries you most about money?"
+    assert carer.text == "I'm sorry to hear that. What is your main worry with money?"
     assert carer.record["concerns"] == [{"topic": "finance", "words": "yes", "turn": 6}]
     carer.say(BILLS, YES)
     assert carer.record["outcomes"][0]["words"] == BILLS
@@ -141,7 +141,7 @@ def test_a_bare_yes_gets_a_probe_in_the_persons_words(carer: Conversation) -> No
 
 def test_the_topic_question_is_asked_again_after_help_why_and_repeat(carer: Conversation) -> None:
     to_topic(carer, "finance")
-    question = "Do you have any worries about money at the moment?"
+    question = "Do you have any money worries just now?"
     for control, opening in (
         ("help", "You can type your answer"),
         ("why", "Caring can cost money"),
@@ -295,7 +295,7 @@ def test_pause_and_resume_from_saved_state(carer: Conversation, carer_script: Sc
     resumed = later.step(json.loads(saved), {"button": "resume"})
     assert resumed.phase == "topic"
     assert resumed.text == (
-        "Welcome back. Let's carry on. Do you have any worries about money at the moment?"
+        "Welcome back. Let's carry on. Do you have any money worries just now?"
     )
     assert [event.type for event in resumed.events] == ["resumed"]
 
@@ -309,7 +309,7 @@ def test_stop_offers_to_finish_or_take_a_break(carer: Conversation) -> None:
     carer.say("hello again")
     carer.say("stop")
     carer.press("carry_on")
-    assert carer.text == "We'll carry on. Do you have any worries about money at the moment?"
+    assert carer.text == "We'll carry on. Do you have any money worries just now?"
 
 
 def test_stop_before_consent_is_a_pause(carer: Conversation) -> None:
@@ -347,7 +347,7 @@ def test_anything_else_adds_an_outcome_then_asks_again(carer: Conversation) -> N
     finish_topics(carer)
     assert carer.text.endswith("Is there anything else that matters to you?")
     carer.say(CHOIR, YES, {"button": "met"}, SKIP)
-    assert carer.text.endswith("Is there anything else?")
+    assert carer.text.endswith("Is there more you want to say?")
     assert carer.record["outcomes"][0]["domain"] == "life_of_own"
     carer.say("No, that's all")
     assert carer.state["phase"] == "summary"
@@ -458,7 +458,7 @@ def test_a_finished_conversation_says_so_and_changes_nothing(carer: Conversation
     carer.press("confirm")
     before = carer.record
     carer.say("hello?")
-    assert carer.text == "This conversation has finished. Thank you for taking part."
+    assert carer.text == "This chat has ended. Thank you for taking part."
     assert carer.record == before
 
 
@@ -472,7 +472,7 @@ def test_empty_input_re_asks_kindly_and_changes_nothing(carer: Conversation, emp
     turn = carer.engine.step(before, empty)  # type: ignore[arg-type]
     assert turn.state == before
     assert turn.text.startswith("Take your time.")
-    assert turn.text.endswith("Do you have any worries about money at the moment?")
+    assert turn.text.endswith("Do you have any money worries just now?")
 
 
 def test_over_long_input_is_refused_and_the_state_is_unchanged(carer: Conversation) -> None:
@@ -524,7 +524,7 @@ def test_a_short_answer_with_nothing_in_it_gets_a_probe_then_moves_on_unrecorded
 ) -> None:
     to_topic(carer, "finance")
     carer.say("Sometimes")
-    assert carer.text == "What worries you most about money?"
+    assert carer.text == "What is your main worry with money?"
     carer.say("Sometimes")
     assert carer.state["topic"] == "choice_in_caring"
     assert carer.record["outcomes"] == [] and carer.record["not_sure_topics"] == ["finance"]
@@ -570,7 +570,7 @@ def test_changing_language_asks_the_pending_question_again(carer: Conversation) 
     to_topic(carer, "finance")
     turn = carer.engine.change_language(carer.state, "en")
     assert turn.state["lang"] == "en"
-    assert turn.text == "Do you have any worries about money at the moment?"
+    assert turn.text == "Do you have any money worries just now?"
 
 
 def test_a_language_without_a_lexicon_falls_back_to_english_recognition(
@@ -591,7 +591,7 @@ def test_current_says_the_pending_question_without_changing_anything(
     to_topic(carer, "finance")
     turn = carer.engine.current(carer.state)
     assert turn.state == carer.state
-    assert turn.text == "Do you have any worries about money at the moment?"
+    assert turn.text == "Do you have any money worries just now?"
 
 
 def test_a_state_from_somewhere_else_is_refused(carer_script: Script) -> None:

@@ -41,7 +41,7 @@ def test_the_example_conversation_keeps_the_carers_own_words(carer: Conversation
     assert carer.button_values() == ["met", "partly_met", "not_met", "unknown"]
 
     helps = carer.press("not_met")
-    assert helps.text == "Is there anything that helps, even a little?"
+    assert helps.text == "Is there something that helps, even a bit?"
 
     barriers = carer.say(HELPS)
     assert barriers.text == "And is there anything that gets in the way?"

@@ -64,7 +64,7 @@ def test_review_can_skip_an_outcome_and_add_a_new_one(review: Conversation) -> N
     assert review.state["phase"] == "anything_else"
     new = "I need help with the forms for carer's allowance."
     review.say(new, YES, {"button": "not_met"}, MOVE_ON)
-    assert review.text.endswith("Is there anything else?")
+    assert review.text.endswith("Is there more you want to say?")
     review.say("no")
     assert review.state["phase"] == "summary"
     assert [o["words"] for o in review.record["outcomes"]][-1] == new

@@ -127,7 +127,7 @@ def test_talking_to_the_practitioner_pauses_and_keeps_the_flag(carer: Conversati
     carer.say(CUE)
     paused = carer.press("practitioner")
     assert paused.phase == "paused"
-    assert "talk to your practitioner now" in paused.text
+    assert "talk to the worker who is helping you" in paused.text
     assert carer.events("paused")[-1] == {"type": "paused", "reason": "safety"}
     resumed = carer.press("resume")
     assert resumed.text == "Welcome back. Let's carry on. How are things with this now?"
@@ -155,7 +155,7 @@ def test_a_safety_cue_while_paused_is_heard(carer: Conversation) -> None:
     assert carer.state["paused"] is None
     assert carer.button_values() == ["practitioner", "carry_on"]
     carer.press("carry_on")
-    assert carer.text.endswith("Do you have any worries about money at the moment?")
+    assert carer.text.endswith("Do you have any money worries just now?")
 
 
 def test_a_safety_cue_after_finishing_is_still_flagged(carer: Conversation) -> None:
