@@ -438,11 +438,13 @@ class Recogniser:
 
     def rating(self, text: str) -> str | None:
         """The rating a typed reply starts with ("partly, she still needs me"), or None."""
-        tokens = self._strip_courtesy(list(self._analyse(text).full.tokens))
-        for size in range(min(len(tokens), _RATING_MAX_WORDS), 0, -1):
-            rating = self._ratings.get(" ".join(tokens[:size]))
-            if rating is not None:
-                return rating
+        said = list(self._analyse(text).full.tokens)
+        # "going well" keeps its "well", which elsewhere is only courtesy ("well, skip it").
+        for tokens in (said, self._strip_courtesy(said)):
+            for size in range(min(len(tokens), _RATING_MAX_WORDS), 0, -1):
+                rating = self._ratings.get(" ".join(tokens[:size]))
+                if rating is not None:
+                    return rating
         return None
 
     def _only_dismissal(self, analysis: _Analysis) -> bool:
