@@ -439,8 +439,10 @@ class Recogniser:
     def rating(self, text: str) -> str | None:
         """The rating a typed reply starts with ("partly, she still needs me"), or None."""
         said = list(self._analyse(text).full.tokens)
-        # "going well" keeps its "well", which elsewhere is only courtesy ("well, skip it").
-        for tokens in (said, self._strip_courtesy(said)):
+        # "going well" keeps its "well", which elsewhere is only courtesy ("well, skip it");
+        # "aye, going well" is the rating after a yes.
+        after_yes = said[1:] if said and self._control.get(said[0]) == "yes" else said
+        for tokens in (said, self._strip_courtesy(said), after_yes):
             for size in range(min(len(tokens), _RATING_MAX_WORDS), 0, -1):
                 rating = self._ratings.get(" ".join(tokens[:size]))
                 if rating is not None:
