@@ -580,8 +580,12 @@ class _Step:
             self.too_little(text, topic)
             return
         by_domain = self.hear.domain_sentences(text)
-        if not by_domain and asked != "topic" and self.hear.dismisses(text):
-            self.heard_nothing(topic)
+        if not by_domain and self.hear.dismisses(text, self.script.framework.domain_ids):
+            # "No, money's fine" is nothing to reflect, wherever it is said.
+            if topic is None:
+                self.heard_nothing(topic)
+            else:
+                self.too_little(text, topic)
             return
         if by_domain:
             candidates = self.candidates(text, by_domain, topic)

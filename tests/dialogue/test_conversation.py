@@ -294,9 +294,7 @@ def test_pause_and_resume_from_saved_state(carer: Conversation, carer_script: Sc
     later = Engine(carer_script)
     resumed = later.step(json.loads(saved), {"button": "resume"})
     assert resumed.phase == "topic"
-    assert resumed.text == (
-        "Welcome back. Let's carry on. Do you have any money worries just now?"
-    )
+    assert resumed.text == ("Welcome back. Let's carry on. Do you have any money worries just now?")
     assert [event.type for event in resumed.events] == ["resumed"]
 
 
@@ -617,3 +615,11 @@ def test_the_state_stays_small_in_a_long_conversation(carer: Conversation) -> No
     assert len(carer.record["outcomes"]) == 12
     undo_size = len(json.dumps(carer.state["undo"]))
     assert undo_size < 4000
+
+
+def test_a_dismissal_of_another_topic_is_never_reflected(carer: Conversation) -> None:
+    to_topic(carer, "life_of_own")
+    carer.say("no, money's fine thank God")
+    assert "Have I got that right" not in carer.text
+    assert carer.state["phase"] == "topic" and carer.state["topic"] == "life_of_own"
+    assert carer.record["outcomes"] == []
