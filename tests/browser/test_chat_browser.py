@@ -38,6 +38,9 @@ HELPS = "My daughter has him on a Sunday afternoon and I sleep then."
 BARRIERS = "He gets muddled at night and doesn't know where he is."
 CHOIR_CHANGED = "Getting back to choir on Tuesdays."
 ANYTHING_ELSE = "Is there anything else that matters to you?"
+# "How are things with this now?" after a problem, "How near are you to this now?" after a wish.
+RATING = "this now?"
+SUMMARY_OUTRO = "You can change or take out any of it."
 MIN_TARGET = 44
 TYPED_ACK = re.compile(r'^43/chat,\d+\[.*"said": ?\{"text"', re.DOTALL)
 
@@ -179,11 +182,11 @@ def test_a_whole_carer_conversation_on_the_tablet(tablet: Tablet, server: LiveSe
     assert "Have I got that right?" in reflection
     tablet.screenshot("conversation-02-reflection")
     carer.tap("Yes")
-    carer.wait_for_question("How are things with this now?")
+    carer.wait_for_question(RATING)
     expect(page.locator("#progress")).to_have_text(re.compile(r"^Topic 1 of \d+$"))
 
     carer.tap("Not at all")
-    carer.wait_for_question("anything that helps")
+    carer.wait_for_question("something that helps")
     carer.type(HELPS, enter=False)
     carer.wait_for_question("anything that gets in the way?")
     carer.type("why do you ask that")
@@ -197,10 +200,10 @@ def test_a_whole_carer_conversation_on_the_tablet(tablet: Tablet, server: LiveSe
     carer.wait_for_question(f'Earlier you said: "{CHOIR_MENTION}"')
     expect(page.locator("#progress")).to_have_text(re.compile(r"^Topic 2 of \d+$"))
     carer.tap("Yes, that's it")
-    carer.wait_for_question("How are things with this now?")
+    carer.wait_for_question(RATING)
     carer.tap("Partly")
-    for _ in range(3):  # what helps, what gets in the way, who could help
-        carer.tap("Skip")
+    carer.wait_for_question("What would you like to be different?")
+    carer.tap("Move on")  # the rest of the follow-ups, as a group
 
     # Every later topic is skipped with the Skip control: no safety cue on this path.
     for _ in range(20):
@@ -211,7 +214,7 @@ def test_a_whole_carer_conversation_on_the_tablet(tablet: Tablet, server: LiveSe
         pytest.fail(f"never reached 'anything else'; last: {last_assistant(page)!r}")
     carer.tap("No, that's all")
 
-    carer.wait_for_question("You can change or remove anything.")
+    carer.wait_for_question(SUMMARY_OUTRO)
     summary = page.locator(".line-assistant.kind-summary .words").last.inner_text()
     assert f'1. "{SLEEP}"' in summary and f'2. "{CHOIR_MENTION}"' in summary
     tablet.screenshot("conversation-03-summary")
@@ -220,7 +223,7 @@ def test_a_whole_carer_conversation_on_the_tablet(tablet: Tablet, server: LiveSe
     carer.wait_for_question("Which one would you like to change?")
     carer.tap("2. And I miss my choir.")
     carer.type(CHOIR_CHANGED)
-    carer.wait_for_question("You can change or remove anything.")
+    carer.wait_for_question(SUMMARY_OUTRO)
     summary = page.locator(".line-assistant.kind-summary .words").last.inner_text()
     assert f'2. "{CHOIR_CHANGED}"' in summary and CHOIR_MENTION not in summary
     carer.tap("That's right")
@@ -302,7 +305,7 @@ def test_an_answer_typed_offline_is_kept_and_sent_once(tablet: Tablet, server: L
     assert stored.count(answer) == 1
     carer.saved = 3
     carer.tap("Yes")
-    carer.wait_for_question("How are things with this now?")
+    carer.wait_for_question(RATING)
     assert not [e for e in tablet.errors if "pageerror" in e], tablet.errors
 
 
@@ -345,7 +348,7 @@ def test_an_answer_whose_acknowledgement_was_lost_is_shown_and_stored_once(
         1
     )
     carer.tap("Yes")
-    carer.wait_for_question("How are things with this now?")
+    carer.wait_for_question(RATING)
 
 
 # -- 3. long-polling only --------------------------------------------------------------------
@@ -380,7 +383,7 @@ def test_the_chat_works_over_long_polling_when_websocket_is_blocked(
     carer.type("Time for myself on a Saturday.")
     carer.wait_for_question("Have I got that right?")
     carer.tap("Yes")
-    carer.wait_for_question("How are things with this now?")
+    carer.wait_for_question(RATING)
     carer.tap("Going well")
 
     assert refused, "the page never tried WebSocket, so the fallback was not exercised"
@@ -461,7 +464,7 @@ def test_axe_touch_targets_and_keyboard(tablet: Tablet, server: LiveServer) -> N
     carer.tap("Partly")
     carer.type("stop")
     carer.tap("Finish now")
-    carer.wait_for_question("You can change or remove anything.")
+    carer.wait_for_question(SUMMARY_OUTRO)
     axe_clean(page, "the summary")
     assert small_targets(page) == []
     tablet.screenshot("a11y-03-summary")
