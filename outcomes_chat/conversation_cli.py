@@ -63,7 +63,7 @@ def talk(framework: str, lang: str, as_json: bool, prompts_dir: Path) -> None:
         while True:
             if not as_json:
                 _show(turn)
-            if turn.phase == "finished":
+            if turn.finished:
                 break
             line = _next_line(sys.stdin, prompt=not as_json)
             if line is None:

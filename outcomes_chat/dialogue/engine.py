@@ -146,6 +146,7 @@ class Engine:
             if refusal:
                 return run.refuse(refusal)
         before = current.snapshot()
+        run.note_before()
         current.turn += 1
         run.handle(utterance)
         if not run.went_back:
@@ -257,6 +258,12 @@ class _Step:
         self.events: list[Event] = []
         self.fresh = False  # the question is asked for the first time: say its intro
         self.went_back = False
+        self.outcomes_before: list[Any] | None = None
+        self.safety_before = len(state.safety)
+
+    def note_before(self) -> None:
+        """Remember the outcomes as they were, to tell the caller whether this step changed any."""
+        self.outcomes_before = to_plain(self.state.outcomes)
 
     # -- reading one input ------------------------------------------------------------------
 
@@ -1106,7 +1113,16 @@ class _Step:
             progress=self.progress(),
             phase=phase,
             controls=self.controls(),
+            outcomes_changed=self.outcomes_changed(),
+            safety=tuple(to_plain(note) for note in state.safety[self.safety_before :]),
+            finished=state.finished,
         )
+
+    def outcomes_changed(self) -> bool:
+        """Whether this step recorded, changed or removed an outcome (a review's start does)."""
+        if self.outcomes_before is None:
+            return self.fresh and bool(self.state.outcomes)
+        return to_plain(self.state.outcomes) != self.outcomes_before
 
     def controls(self) -> tuple[Button, ...]:
         """The buttons that work at any time, for a page's tool bar."""

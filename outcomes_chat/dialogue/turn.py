@@ -73,6 +73,10 @@ class Turn:
     progress: Progress
     phase: str
     controls: tuple[Button, ...] = ()
+    # What callers act on, so none of them diffs records or matches event names:
+    outcomes_changed: bool = False  # an outcome was recorded, changed or removed in this step
+    safety: tuple[dict[str, Any], ...] = ()  # risk heard in this step: category, turn, phase...
+    finished: bool = False  # the conversation is over; it takes no more answers
 
     def to_dict(self) -> dict[str, Any]:
         """The turn as JSON."""
@@ -83,6 +87,9 @@ class Turn:
             "progress": self.progress.to_dict(),
             "phase": self.phase,
             "controls": [button.to_dict() for button in self.controls],
+            "outcomes_changed": self.outcomes_changed,
+            "safety": list(self.safety),
+            "finished": self.finished,
         }
 
     @property

@@ -32,7 +32,6 @@ from .persons import in_team
 
 MAX_ANSWER_LENGTH = 2000
 MAX_CLIENT_ID_LENGTH = 64
-SAFETY_EVENT = "safety_flag"
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,8 @@ class StoredTurn:
 def public_reply(turn: Turn) -> dict[str, Any]:
     """What a client is sent of a turn: everything but the engine's internal state."""
     reply = turn.to_dict()
-    reply.pop("state", None)
+    for internal in ("state", "safety", "outcomes_changed"):
+        reply.pop(internal, None)
     return reply
 
 
@@ -141,7 +141,6 @@ def take_turn(
     already, last = _same_id_and_last(db, assessment, client_id)
     if already is not None:
         return StoredTurn(already, assessment, duplicate=True)
-    outcomes_before = engine.record(assessment.state)["outcomes"]
     if said.language:
         result = engine.change_language(assessment.state, said.language)
         assessment.language = said.language
@@ -169,17 +168,16 @@ def take_turn(
     assessment.phase = result.phase
     assessment.last_seq = seq
     assessment.updated_at = now
-    assessment.status = _status_for(result.phase)
+    assessment.status = _status_for(result)
     if assessment.status == AssessmentStatus.FINISHED and assessment.finished_at is None:
         assessment.finished_at = now
-    safety = any(event.get("type") == SAFETY_EVENT for event in reply.get("events", []))
+    safety = bool(result.safety)
     if safety and not assessment.safety_flag:
         assessment.safety_flag = True
         assessment.safety_flagged_at = now
-    record = engine.record(result.state)
     # Most turns change no outcome; the rows (loaded on first use) are only read when one did.
-    if record["outcomes"] != outcomes_before:
-        sync_outcomes(assessment, record)
+    if result.outcomes_changed:
+        sync_outcomes(assessment, engine.record(result.state))
     record_audit(db, actor, "change", "assessment", assessment.id, assessment.person_id)
     return StoredTurn(turn, assessment, duplicate=False, safety=safety)
 
@@ -195,10 +193,10 @@ def _button_label(last: ConversationTurn | None, said: Said) -> str | None:
     return next((b["label"] for b in offered if b.get("value") == said.button), None)
 
 
-def _status_for(phase: str) -> AssessmentStatus:
-    if phase == "finished":
+def _status_for(turn: Turn) -> AssessmentStatus:
+    if turn.finished:
         return AssessmentStatus.FINISHED
-    if phase == "paused":
+    if turn.phase == "paused":
         return AssessmentStatus.PAUSED
     return AssessmentStatus.IN_PROGRESS
 

@@ -623,3 +623,32 @@ def test_a_dismissal_of_another_topic_is_never_reflected(carer: Conversation) ->
     assert "Have I got that right" not in carer.text
     assert carer.state["phase"] == "topic" and carer.state["topic"] == "life_of_own"
     assert carer.record["outcomes"] == []
+
+
+# -- what a turn tells its caller ------------------------------------------------------------
+
+
+def test_a_turn_says_when_it_changed_an_outcome(carer: Conversation) -> None:
+    carer.begin()
+    reflected = carer.say(SLEEP)
+    assert not reflected.outcomes_changed
+    recorded = carer.say(YES)
+    assert recorded.outcomes_changed
+    assert carer.say({"button": "met"}).outcomes_changed  # the rating is part of the outcome
+    assert not carer.say("why").outcomes_changed
+
+
+def test_a_turn_carries_the_risk_heard_in_it_once(carer: Conversation) -> None:
+    carer.begin()
+    alarmed = carer.say("I want to end it all")
+    assert [note["category"] for note in alarmed.safety] == ["self_harm"]
+    assert alarmed.safety[0]["words"] == "I want to end it all"
+    assert carer.say({"button": "carry_on"}).safety == ()
+
+
+def test_a_turn_says_when_the_conversation_is_finished(carer: Conversation) -> None:
+    carer.begin()
+    assert not carer.turn.finished
+    carer.say("stop")
+    done = carer.say({"button": "finish_now"}, {"button": "confirm"})
+    assert done.finished and carer.turn.to_dict()["finished"] is True
