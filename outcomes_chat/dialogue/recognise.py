@@ -12,7 +12,7 @@ milliseconds per utterance and lets three-letter cues match inside any word, so 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -1112,3 +1112,38 @@ def _entry_line(path: Path, entry_id: str) -> int | None:
         elif isinstance(node, yaml.ScalarNode) and node.value == entry_id:
             return node.start_mark.line + 1
     return None
+
+
+class Recognisers:
+    """The recognisers one engine hears with: one per language with a lexicon, read up front.
+
+    An engine is given these rather than reading files while it takes a step. A language
+    without a lexicon yet is heard with the fallback one, whose safety cues are also always
+    listened for.
+    """
+
+    def __init__(self, by_lang: Mapping[str, Recogniser], fallback_lang: str) -> None:
+        if fallback_lang not in by_lang:
+            raise ContentError(f"There is no lexicon for the fallback language '{fallback_lang}'.")
+        self._by_lang = dict(by_lang)
+        self.fallback = self._by_lang[fallback_lang]
+
+    @classmethod
+    def load(cls, prompts_dir: Path, framework: str, fallback_lang: str) -> Recognisers:
+        """Every language in prompts/lexicon/ that has this framework's lexicon."""
+        folder = Path(prompts_dir).resolve() / "lexicon"
+        langs = sorted(
+            path.parent.name for path in folder.glob(f"*/{framework}.yaml") if path.is_file()
+        )
+        return cls(
+            {lang: Recogniser.load(prompts_dir, framework, lang) for lang in langs}, fallback_lang
+        )
+
+    def for_lang(self, lang: str) -> Recogniser:
+        """The recogniser for this language, or the fallback one."""
+        return self._by_lang.get(lang, self.fallback)
+
+    @property
+    def langs(self) -> tuple[str, ...]:
+        """The languages with a lexicon of their own."""
+        return tuple(self._by_lang)

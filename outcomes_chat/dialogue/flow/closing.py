@@ -1,0 +1,164 @@
+"""Anything else, the summary the person can change, and the end."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from outcomes_chat.dialogue.flow import hearing
+from outcomes_chat.dialogue.state import Outcome, Said
+from outcomes_chat.dialogue.turn import Button, Message
+
+if TYPE_CHECKING:
+    from outcomes_chat.dialogue.step import Step
+
+
+def on_anything_else(step: Step, text: str, intent: str | None) -> None:
+    if intent in ("no", "skip", "not_sure"):
+        show_summary(step)
+    elif intent == "yes":
+        step.lead.append(step.message("say_more"))
+    elif text and intent is None:
+        hearing.answer(step, text, "anything_else")
+    else:
+        step.unexpected()
+
+
+def show_summary(step: Step) -> None:
+    step.state.topic = None
+    step.state.asked = None
+    step.enter("summary")
+
+
+def on_summary(step: Step, text: str, intent: str | None) -> None:
+    state = step.state
+    action, chosen = _split_action(intent)
+    if intent in ("confirm", "yes"):
+        finish(step)
+    elif action in ("change", "remove") and state.outcome(chosen):
+        picked(step, action, chosen)
+    elif intent in ("change", "remove", "no") and state.outcomes:
+        state.pick = "change" if intent == "no" else intent
+        if len(state.outcomes) == 1:
+            picked(step, state.pick, state.outcomes[0].id)
+        else:
+            step.enter("summary_pick")
+    elif text and intent is None:
+        hearing.answer(step, text, "summary")
+    else:
+        step.lead.append(step.message("please_choose"))
+
+
+def on_summary_pick(step: Step, text: str, intent: str | None) -> None:
+    state = step.state
+    action, chosen = _split_action(intent)
+    if text.isdecimal() and 0 < int(text) <= len(state.outcomes):
+        action, chosen = state.pick, state.outcomes[int(text) - 1].id
+    if action in ("change", "remove") and state.outcome(chosen):
+        picked(step, action, chosen)
+    elif intent in ("skip", "no", "not_sure"):
+        step.enter("summary")
+    else:
+        step.lead.append(step.message("please_choose"))
+
+
+def picked(step: Step, action: str | None, outcome_id: str | None) -> None:
+    state = step.state
+    state.pick = None
+    if action == "change":
+        state.current = outcome_id
+        step.enter("summary_change")
+        return
+    state.outcomes = [outcome for outcome in state.outcomes if outcome.id != outcome_id]
+    state.removed.append(str(outcome_id))
+    step.event("outcome_removed", outcome_id=outcome_id, reason="person")
+    step.lead.append(step.message("removed"))
+    step.enter("summary")
+
+
+def on_summary_change(step: Step, text: str, intent: str | None) -> None:
+    state = step.state
+    outcome = step.current_outcome()
+    if text and intent is None:
+        outcome.earlier_words.append(Said(outcome.words, outcome.turn))
+        outcome.words = text
+        outcome.turn = state.turn
+        step.event("outcome_changed", outcome_id=outcome.id, words=text, turn=state.turn)
+        step.lead.append(step.message("changed"))
+        state.current = None
+        step.enter("summary")
+    elif intent in ("skip", "no", "not_sure"):
+        state.current = None
+        step.enter("summary")
+    else:
+        step.unexpected()
+
+
+def finish(step: Step) -> None:
+    state = step.state
+    state.phase = "finished"
+    state.finished = True
+    step.event("finished", outcomes=len(state.outcomes))
+    step.messages.append(Message(step.message("finish"), kind="info"))
+
+
+def ask_anything_else(step: Step) -> list[Message]:
+    if step.state.asked == "anything_else":
+        key = "anything_else_again"
+    else:
+        key = "review_new" if step.state.mode == "review" else "anything_else"
+    return step.asking(step.message(key), step.button("no", "nothing_more"))
+
+
+def ask_summary(step: Step) -> list[Message]:
+    outcomes = step.state.outcomes
+    if not outcomes:
+        return step.asking(step.message("summary_empty"), step.button("confirm"))
+    lines = [step.message("summary_intro")]
+    for number, outcome in enumerate(outcomes, start=1):
+        rating = step.say(step.script.rating_names[outcome.rating or "unknown"])
+        words = outcome.words if outcome.update is None else f"{outcome.words} {outcome.update}"
+        line = step.message("summary_line", number=str(number), words=words, rating=rating)
+        lines.append(line)
+    buttons = [step.button("confirm"), step.button("change"), step.button("remove")]
+    return [
+        Message("\n".join(lines), kind="summary"),
+        *step.asking(step.message("summary_outro"), *buttons),
+    ]
+
+
+def ask_summary_pick(step: Step) -> list[Message]:
+    state = step.state
+    key = "pick_remove" if state.pick == "remove" else "pick_change"
+    buttons = [
+        button_for_outcome(step, f"{state.pick}:{outcome.id}", number, outcome)
+        for number, outcome in enumerate(state.outcomes, start=1)
+    ]
+    return step.asking(step.message(key), *buttons, step.button("back"))
+
+
+def button_for_outcome(step: Step, value: str, number: int, outcome: Outcome) -> Button:
+    words = outcome.words if len(outcome.words) <= 40 else outcome.words[:39] + "…"
+    return step.button(value, "outcome", number=str(number), words=words)
+
+
+def ask_summary_change(step: Step) -> list[Message]:
+    words = step.current_outcome().words
+    return step.asking(step.message("change_words", words=words), step.button("skip"))
+
+
+def _split_action(value: str | None) -> tuple[str | None, str | None]:
+    """Split a button value such as change:o2 into ("change", "o2")."""
+    if value and ":" in value:
+        action, _, target = value.partition(":")
+        return action, target
+    return None, None
+
+
+def on_finished(step: Step, text: str, intent: str | None) -> None:
+    """A finished conversation takes no more answers."""
+    step.lead.append(step.message("finished_already"))
+
+
+def ask_finished(step: Step) -> list[Message]:
+    """Nothing more is asked."""
+    return []

@@ -1,0 +1,75 @@
+"""A review: outcomes agreed last time, looked at again."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from outcomes_chat.dialogue.flow import follow_ups
+from outcomes_chat.dialogue.script import RATINGS
+from outcomes_chat.dialogue.state import Outcome
+from outcomes_chat.dialogue.turn import Message
+
+if TYPE_CHECKING:
+    from outcomes_chat.dialogue.step import Step
+
+
+def next_review(step: Step) -> None:
+    """Look at the next outcome agreed last time, or ask what is new."""
+    state = step.state
+    ids = [outcome.id for outcome in state.outcomes if outcome.review_of is not None]
+    position = ids.index(state.current) + 1 if state.current in ids else 0
+    if position < len(ids):
+        state.current = ids[position]
+        step.enter("review_rating")
+    else:
+        state.current = None
+        step.enter("anything_else")
+
+
+def on_review_rating(step: Step, text: str, intent: str | None) -> None:
+    outcome = step.current_outcome()
+    rating = "unknown" if intent == "not_sure" else intent
+    if rating in RATINGS:
+        outcome.rating = rating
+        step.event("rating_given", outcome_id=outcome.id, rating=rating)
+        if outcome.update is None:
+            step.enter("review_update")
+        else:
+            next_review(step)
+    elif intent == "skip":
+        next_review(step)
+    elif text and intent is None:
+        review_update(step, outcome, text)
+        step.lead.append(step.message("moving_on"))
+    else:
+        step.lead.append(step.message("please_choose"))
+
+
+def on_review_update(step: Step, text: str, intent: str | None) -> None:
+    outcome = step.current_outcome()
+    if intent in ("skip", "no", "not_sure"):
+        next_review(step)
+    elif text and intent is None:
+        review_update(step, outcome, text)
+        next_review(step)
+    elif intent == "yes":
+        step.lead.append(step.message("say_more"))
+    else:
+        step.unexpected()
+
+
+def review_update(step: Step, outcome: Outcome, text: str) -> None:
+    """New words about an outcome agreed last time, kept beside the old words."""
+    outcome.update = text
+    outcome.update_turn = step.state.turn
+    step.event("outcome_changed", outcome_id=outcome.id, update=text, turn=step.state.turn)
+
+
+def ask_review_rating(step: Step) -> list[Message]:
+    outcome = step.current_outcome()
+    text = step.message("review_rating", words=outcome.words)
+    return step.asking(text, *follow_ups.rating_buttons(step), step.button("skip"))
+
+
+def ask_review_update(step: Step) -> list[Message]:
+    return step.asking(step.message("review_update"), step.button("no", "no_thanks"))

@@ -1,0 +1,163 @@
+"""One topic per domain: its question, yes/no answers, worries, earlier mentions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from outcomes_chat.dialogue.flow import hearing
+from outcomes_chat.dialogue.script import Topic
+from outcomes_chat.dialogue.state import Concern
+from outcomes_chat.dialogue.turn import Message
+
+if TYPE_CHECKING:
+    from outcomes_chat.dialogue.step import Step
+
+
+def on_topic(step: Step, text: str, intent: str | None) -> None:
+    topic = step.require_topic()
+    if intent == "skip":
+        skip_topic(step, topic)
+    elif intent == "not_sure":
+        not_sure(step, topic)
+    elif intent in ("yes", "no") and topic.kind == "yes_no":
+        yes_or_no(step, topic, intent, text)
+    elif intent == "no":
+        nothing_to_add(step, topic)
+    elif intent == "yes":
+        probe_or_move_on(step, topic)
+    elif text and intent is None and step.hear.dismisses(text, topic.domains):
+        all_well(step, topic)
+    elif text and intent is None:
+        hearing.answer(step, text, "topic")
+    else:
+        step.unexpected()
+
+
+def yes_or_no(step: Step, topic: Topic, answer: str, text: str) -> None:
+    """A yes or no to a yes/no question: a worry is asked about, all being well moves on."""
+    if answer != topic.concern_on:
+        all_well(step, topic)
+        return
+    state = step.state
+    words = text or step.say(step.script.buttons[answer])
+    state.concerns.append(Concern(topic.id, words, state.turn))
+    step.event("concern_noted", topic=topic.id, words=words, turn=state.turn)
+    step.enter("concern")
+
+
+def on_concern(step: Step, text: str, intent: str | None) -> None:
+    """The answer to "what worries you": reflected as an outcome, or noted for the team."""
+    if intent in ("skip", "no", "not_sure"):
+        step.lead.append(step.message("concern_noted"))
+        finish_topic(step)
+    elif text and intent is None:
+        hearing.answer(step, text, "topic")
+    else:
+        step.lead.append(step.message("prompt_more"))
+
+
+def all_well(step: Step, topic: Topic) -> None:
+    """The person says all is well here: nothing to add, said kindly."""
+    note_topic(step, "nothing_to_add_topics", "topic_discussed_nothing_to_add", topic)
+    step.lead.append(step.say(topic.no_concern))
+    finish_topic(step)
+
+
+def on_remembered(step: Step, text: str, intent: str | None) -> None:
+    topic = step.require_topic()
+    state = step.state
+    if intent == "yes":
+        candidate = state.mentions[topic.id].pop(0)
+        state.asked = "topic"
+        hearing.record_outcome(step, candidate)
+    elif intent == "skip":
+        skip_topic(step, topic)
+    elif intent in ("no", "not_quite", "not_sure"):
+        state.mentions.pop(topic.id, None)
+        step.enter("topic")
+    elif text and intent is None:
+        state.mentions.pop(topic.id, None)
+        state.phase = "topic"  # an answer here replaces what was heard earlier
+        hearing.answer(step, text, "topic")
+    else:
+        step.unexpected()
+
+
+def next_topic(step: Step) -> None:
+    """Go to the next topic: first any the person has already spoken about, in order."""
+    state = step.state
+    remaining = [t for t in step.script.topics if t.id not in state.done_topics]
+    spoken_of = [t for t in remaining if state.mentions.get(t.id)]
+    state.asked = None
+    state.probe = 0
+    if not remaining:
+        state.topic = None
+        step.enter("anything_else")
+        return
+    following = (spoken_of or remaining)[0]
+    state.topic = following.id
+    step.enter("remembered" if following in spoken_of else "topic")
+
+
+def finish_topic(step: Step) -> None:
+    """This topic is done; go on to the next."""
+    topic = step.state.topic
+    if topic and topic not in step.state.done_topics:
+        step.state.done_topics.append(topic)
+    step.state.mentions.pop(topic or "", None)
+    next_topic(step)
+
+
+def skip_topic(step: Step, topic: Topic) -> None:
+    note_topic(step, "skipped_topics", "topic_skipped", topic)
+    step.lead.append(step.message("skipped"))
+    finish_topic(step)
+
+
+def not_sure(step: Step, topic: Topic) -> None:
+    note_topic(step, "not_sure_topics", "topic_not_sure", topic)
+    step.lead.append(step.message("not_sure"))
+    finish_topic(step)
+
+
+def nothing_to_add(step: Step, topic: Topic) -> None:
+    note_topic(step, "nothing_to_add_topics", "topic_discussed_nothing_to_add", topic)
+    step.lead.append(step.say(topic.nothing_to_add))
+    finish_topic(step)
+
+
+def note_topic(step: Step, field_name: str, event: str, topic: Topic) -> None:
+    notes: list[str] = getattr(step.state, field_name)
+    if topic.id not in notes:
+        notes.append(topic.id)
+    step.event(event, topic=topic.id)
+
+
+def probe_or_move_on(step: Step, topic: Topic) -> None:
+    """A bare "yes" or a very short answer: ask the next probe, or move on kindly."""
+    if step.state.probe < len(topic.probes):
+        step.state.probe += 1
+        step.state.phase = "topic"
+    else:
+        not_sure(step, topic)
+
+
+def ask_topic(step: Step) -> list[Message]:
+    topic = step.require_topic()
+    probe = step.state.probe
+    text = step.say(topic.probes[probe - 1] if probe else topic.question)
+    if step.fresh and not probe and topic.intro:
+        text = f"{step.say(topic.intro)} {text}"
+    return step.asking(text, step.button("skip"), step.button("why", "why_question"))
+
+
+def ask_remembered(step: Step) -> list[Message]:
+    topic = step.require_topic()
+    words = step.state.mentions[topic.id][0].words
+    text = step.say(topic.remembered, words=words)
+    return step.asking(text, step.button("yes", "that_is_it"), step.button("skip"))
+
+
+def ask_concern(step: Step) -> list[Message]:
+    topic = step.require_topic()
+    return step.asking(step.say(topic.concern or topic.probes[0]), step.button("skip"))
