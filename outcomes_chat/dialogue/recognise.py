@@ -21,10 +21,10 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz, process
 
+from outcomes_chat.dialogue.analysers import Analyser, analyser_for
+from outcomes_chat.dialogue.analysers.en import split_sentences as split_sentences
 from outcomes_chat.dialogue.content import ContentError, load_document
 from outcomes_chat.dialogue.frameworks import load_framework
-from outcomes_chat.dialogue.text import FILLERS, clause_tokens, sentence_spans, word, words
-from outcomes_chat.dialogue.text import split_sentences as split_sentences
 
 CONTROL_INTENTS = (
     "skip",
@@ -249,7 +249,9 @@ class Recogniser:
         ratings: dict[str, str] | None = None,
         about_others: AboutOthers | None = None,
         wish_phrases: Sequence[_Phrase] = (),
+        analyser: Analyser | None = None,
     ) -> None:
+        self.analyser = analyser or analyser_for(lang)
         self.framework = framework
         self.lang = lang
         self.domain_ids = tuple(domain_ids)
@@ -266,7 +268,7 @@ class Recogniser:
         self._courtesy_words = frozenset(w for phrase in courtesy for w in phrase)
         self._answers = frozenset(answers)
         self._answer_keys = sorted(self._answers)
-        vocabulary: set[str] = set(FILLERS)
+        vocabulary: set[str] = set(self.analyser.fillers)
         for phrase in (
             *domain_phrases,
             *safety_phrases,
@@ -466,7 +468,9 @@ class Recogniser:
     def _says_much(self, clause: str) -> bool:
         """A clause of several words beyond courtesy and small words."""
         meaningful = [
-            t for t in clause.split() if t not in FILLERS and t not in self._courtesy_words
+            t
+            for t in clause.split()
+            if t not in self.analyser.fillers and t not in self._courtesy_words
         ]
         return len(meaningful) >= _CONTENT_MIN_WORDS
 
@@ -487,15 +491,16 @@ class Recogniser:
 
     def _compute(self, text: str) -> _Analysis:
         """Tokens per sentence and clause, phrase matches, negation, and domain scores."""
-        spans = sentence_spans(text)
+        spans = self.analyser.sentence_spans(text)
+        fillers = self.analyser.fillers
         full, content = _Stream(), _Stream()
         read = self._read_word
         for sentence_index, (start, end) in enumerate(spans):
-            for clause_index, raw_tokens in enumerate(clause_tokens(text[start:end])):
+            for clause_index, raw_tokens in enumerate(self.analyser.clause_tokens(text[start:end])):
                 for raw in raw_tokens:
                     canonical, factor = read(raw)
-                    streams = (full,) if canonical in FILLERS else (full, content)
-                    if canonical not in FILLERS:
+                    streams = (full,) if canonical in fillers else (full, content)
+                    if canonical not in fillers:
                         content.origin.append(len(full.tokens))
                     for stream in streams:
                         stream.tokens.append(canonical)
@@ -547,7 +552,7 @@ class Recogniser:
         cached = self._words.get(raw)
         if cached is not None:
             return cached
-        token = word(raw)
+        token = self.analyser.word(raw)
         result = (token, 1.0)
         if (
             token not in self._known
@@ -847,11 +852,13 @@ def _cue_weight(size: int, fuzz_factor: float, gaps: int) -> float:
 def _load(prompts_dir: Path, framework: str, lang: str) -> Recogniser:
     """Read, validate and index the lexicons once per (prompts dir, framework, language)."""
     folder = prompts_dir / "lexicon" / lang
+    analyser = analyser_for(lang)
+    words = analyser.words
     domain_ids = load_framework(prompts_dir, framework).domain_ids
     lexicon_path = folder / f"{framework}.yaml"
     lexicon = _document(prompts_dir, lexicon_path, "lexicon")
     _check_header(prompts_dir, lexicon_path, lexicon, lang, framework)
-    domain_phrases = list(_domain_phrases(prompts_dir, lexicon_path, lexicon, domain_ids))
+    domain_phrases = list(_domain_phrases(prompts_dir, lexicon_path, lexicon, domain_ids, analyser))
 
     negation_path = folder / "negation.yaml"
     negation = _document(prompts_dir, negation_path, "negation")
@@ -860,7 +867,7 @@ def _load(prompts_dir: Path, framework: str, lang: str) -> Recogniser:
     for group in negation["patterns"]:
         kind = _NEGATION_KINDS[group["id"]]
         for text in group["phrases"]:
-            tokens = _content_words(text)
+            tokens = _content_words(text, analyser)
             _require_words(prompts_dir, negation_path, "pattern", group["id"], text, tokens)
             other = placed.setdefault(tokens, group["id"])
             if other != group["id"]:
@@ -895,13 +902,15 @@ def _load(prompts_dir: Path, framework: str, lang: str) -> Recogniser:
     control_path = folder / "control.yaml"
     control_doc = _document(prompts_dir, control_path, "control")
     _check_header(prompts_dir, control_path, control_doc, lang)
-    control, control_raw = _control_phrases(prompts_dir, control_path, control_doc)
+    control, control_raw = _control_phrases(prompts_dir, control_path, control_doc, analyser)
     courtesy = [tuple(words(text)) for text in control_doc.get("courtesy", [])]
-    ratings = _rating_phrases(prompts_dir, control_path, control_doc)
-    feeling_phrases = _feeling_phrases(prompts_dir, folder / "feelings.yaml", lang, len(domain_ids))
+    ratings = _rating_phrases(prompts_dir, control_path, control_doc, analyser)
+    feeling_phrases = _feeling_phrases(
+        prompts_dir, folder / "feelings.yaml", lang, len(domain_ids), analyser
+    )
     wish_phrases = [p for p in feeling_phrases if p.kind == _WISH]
     feeling_phrases = [p for p in feeling_phrases if p.kind == _FEELING]
-    about_others = _about_others(prompts_dir, lexicon_path, lexicon, domain_ids)
+    about_others = _about_others(prompts_dir, lexicon_path, lexicon, domain_ids, analyser)
 
     return Recogniser(
         framework,
@@ -918,15 +927,18 @@ def _load(prompts_dir: Path, framework: str, lang: str) -> Recogniser:
         ratings,
         about_others,
         wish_phrases,
+        analyser,
     )
 
 
-def _rating_phrases(prompts_dir: Path, path: Path, data: dict[str, Any]) -> dict[str, str]:
+def _rating_phrases(
+    prompts_dir: Path, path: Path, data: dict[str, Any], analyser: Analyser
+) -> dict[str, str]:
     """Normalised typed rating -> rating value; a phrase may stand under one rating only."""
     ratings: dict[str, str] = {}
     for rating, phrases in data.get("ratings", {}).items():
         for text in phrases:
-            key = " ".join(words(text))
+            key = " ".join(analyser.words(text))
             _require_words(prompts_dir, path, "rating", rating, text, tuple(key.split()))
             other = ratings.setdefault(key, rating)
             if other != rating:
@@ -937,7 +949,9 @@ def _rating_phrases(prompts_dir: Path, path: Path, data: dict[str, Any]) -> dict
     return ratings
 
 
-def _feeling_phrases(prompts_dir: Path, path: Path, lang: str, order: int) -> list[_Phrase]:
+def _feeling_phrases(
+    prompts_dir: Path, path: Path, lang: str, order: int, analyser: Analyser
+) -> list[_Phrase]:
     """Feeling cues of a language; a language without feelings.yaml has none yet."""
     if not path.is_file():
         return []
@@ -953,18 +967,22 @@ def _feeling_phrases(prompts_dir: Path, path: Path, lang: str, order: int) -> li
             )
         seen.add(group["id"])
         for text in group["cues"]:
-            tokens = _content_words(text)
+            tokens = _content_words(text, analyser)
             _require_words(prompts_dir, path, "feeling", group["id"], text, tokens)
             phrases.append(_Phrase(_FEELING, group["id"], tokens, text, order))
     for text in data.get("wishes", []):
-        tokens = tuple(words(text))
+        tokens = tuple(analyser.words(text))
         _require_words(prompts_dir, path, "wishe", text, text, tokens)
         phrases.append(_Phrase(_WISH, "", tokens, text, order))
     return phrases
 
 
 def _about_others(
-    prompts_dir: Path, path: Path, lexicon: dict[str, Any], domain_ids: Sequence[str]
+    prompts_dir: Path,
+    path: Path,
+    lexicon: dict[str, Any],
+    domain_ids: Sequence[str],
+    analyser: Analyser,
 ) -> AboutOthers | None:
     """The lexicon's rule for cues said of another person, its domains checked."""
     data = lexicon.get("about_others")
@@ -979,7 +997,7 @@ def _about_others(
     return AboutOthers(
         data["domain"],
         frozenset(data["from"]),
-        frozenset(word for text in data["words"] for word in words(text)),
+        frozenset(word for text in data["words"] for word in analyser.words(text)),
     )
 
 
@@ -1004,7 +1022,11 @@ def _check_header(
 
 
 def _domain_phrases(
-    prompts_dir: Path, path: Path, lexicon: dict[str, Any], domain_ids: Sequence[str]
+    prompts_dir: Path,
+    path: Path,
+    lexicon: dict[str, Any],
+    domain_ids: Sequence[str],
+    analyser: Analyser,
 ) -> Iterable[_Phrase]:
     """Cue and hint phrases of a framework lexicon, each domain id checked against it."""
     seen: set[str] = set()
@@ -1025,13 +1047,13 @@ def _domain_phrases(
         order = domain_ids.index(domain_id)
         for kind, key in ((_CUE, "cues"), (_HINT, "hints")):
             for text in entry.get(key, []):
-                tokens = _content_words(text)
+                tokens = _content_words(text, analyser)
                 _require_words(prompts_dir, path, "domain", domain_id, text, tokens)
                 yield _Phrase(kind, domain_id, tokens, text, order)
 
 
 def _control_phrases(
-    prompts_dir: Path, path: Path, data: dict[str, Any]
+    prompts_dir: Path, path: Path, data: dict[str, Any], analyser: Analyser
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Normalised control phrase -> intent, and raw phrase -> intent for emoji-only phrases."""
     control: dict[str, str] = {}
@@ -1045,7 +1067,7 @@ def _control_phrases(
                 f"the intent '{intent}' is listed twice."
             )
         for text in entry["phrases"]:
-            key = " ".join(words(text))
+            key = " ".join(analyser.words(text))
             target = control if key else control_raw
             key = key or text.strip()
             if key in target and target[key] != intent:
@@ -1058,9 +1080,9 @@ def _control_phrases(
     return control, control_raw
 
 
-def _content_words(text: str) -> tuple[str, ...]:
+def _content_words(text: str, analyser: Analyser) -> tuple[str, ...]:
     """The words of a phrase that count: small filler words are ignored in domain matching."""
-    return tuple(word for word in words(text) if word not in FILLERS)
+    return tuple(word for word in analyser.words(text) if word not in analyser.fillers)
 
 
 def _require_words(

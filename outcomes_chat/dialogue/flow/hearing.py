@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from outcomes_chat.dialogue.flow import closing, follow_ups, topics
 from outcomes_chat.dialogue.script import Topic
 from outcomes_chat.dialogue.state import Candidate, Concern, Outcome
-from outcomes_chat.dialogue.text import sentence_spans
 from outcomes_chat.dialogue.turn import Button, Message
 
 if TYPE_CHECKING:
@@ -105,7 +104,7 @@ def candidates(
     step: Step, text: str, by_domain: Mapping[str, list[str]], topic: Topic | None
 ) -> list[Candidate]:
     """One candidate per domain (or domains sharing the same sentences), in exact words."""
-    spans = sentence_spans(text) or [(0, len(text))]
+    spans = step.hear.analyser.sentence_spans(text) or [(0, len(text))]
     sentences = [text[start:end] for start, end in spans]
     owned = {d: set(_indices(sentences, said)) for d, said in by_domain.items()}
     owned = {domain: indices for domain, indices in owned.items() if indices}

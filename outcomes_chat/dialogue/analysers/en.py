@@ -1,4 +1,8 @@
-"""Text helpers for recognition: verbatim sentences and clauses, and normalised word tokens."""
+"""The English analyser: verbatim sentences and clauses, and word tokens folded for matching.
+
+Contractions (and Scots "-nae"), typed-without-apostrophe forms and crude stemming are
+English; another language brings its own module beside this one (see __init__.py).
+"""
 
 from __future__ import annotations
 
@@ -212,3 +216,28 @@ def _undouble(base: str) -> str:
     if len(base) >= 3 and base[-1] == base[-2] and base[-1] not in _UNDOUBLE_KEEP:
         return base[:-1]
     return base
+
+
+class English:
+    """Text handling for English: the analyser the recogniser reads English words with."""
+
+    fillers = FILLERS
+
+    def sentence_spans(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of each trimmed sentence."""
+        return sentence_spans(text)
+
+    def clause_tokens(self, sentence: str) -> list[list[str]]:
+        """The raw word tokens of each clause of a sentence."""
+        return clause_tokens(sentence)
+
+    def word(self, token: str) -> str:
+        """The form a raw token is matched in."""
+        return word(token)
+
+    def words(self, text: str) -> list[str]:
+        """Word tokens of a text in their matching form."""
+        return words(text)
+
+
+analyser = English()
