@@ -438,6 +438,15 @@ class Recogniser:
             return False
         return bool(self._wish_index.find(self._analyse(text).full))
 
+    def leading_answer(self, text: str) -> str | None:
+        """ "yes" or "no" when the reply opens with one ("aye I feel safe enough", "no never")."""
+        tokens = self._analyse(text).full.tokens
+        for size in range(min(len(tokens), 3), 0, -1):
+            intent = self._control.get(" ".join(tokens[:size]))
+            if intent in ("yes", "no"):
+                return intent
+        return None
+
     def rating(self, text: str) -> str | None:
         """The rating a typed reply starts with ("partly, she still needs me"), or None."""
         said = list(self._analyse(text).full.tokens)

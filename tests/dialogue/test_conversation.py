@@ -652,3 +652,34 @@ def test_a_turn_says_when_the_conversation_is_finished(carer: Conversation) -> N
     carer.say("stop")
     done = carer.say({"button": "finish_now"}, {"button": "confirm"})
     assert done.finished and carer.turn.to_dict()["finished"] is True
+
+
+# -- a yes or a no said with a few words more ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reply", "all_well"),
+    [
+        ("aye I feel safe enough", True),
+        ("yes mostly, I'm fine here", True),
+        ("no I'm terrified at night", False),  # the worrying answer: reflected
+        ("yes but the bus is a nightmare and I can't get out", False),  # speaks of more
+    ],
+)
+def test_a_yes_or_no_with_words_after_it_is_read_by_what_it_means(
+    adult: Conversation, reply: str, all_well: bool
+) -> None:
+    adult.begin()
+    adult.say(SKIP)
+    assert adult.state["topic"] == "feeling_safe"
+    adult.say(reply)
+    assert ("feeling_safe" in adult.record["nothing_to_add_topics"]) is all_well
+    assert (adult.state["phase"] == "reflect") is not all_well
+
+
+def test_the_answer_to_what_worries_you_stays_with_the_topic(adult: Conversation) -> None:
+    adult.begin()
+    adult.say(SKIP, "no")
+    assert adult.state["phase"] == "concern"
+    adult.say("I can't get down the stairs in the dark", YES)
+    assert adult.record["outcomes"][0]["domain"] == "feeling_safe"

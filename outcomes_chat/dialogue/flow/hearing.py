@@ -110,7 +110,11 @@ def candidates(
     owned = {domain: indices for domain, indices in owned.items() if indices}
     if not owned:
         return [Candidate([topic.main_domain] if topic else [], text, step.state.turn)]
-    if topic is not None:
+    if topic is not None and step.state.phase == "concern":
+        # The answer to "what makes you feel less safe?" is about feeling safe, whatever else
+        # it also speaks to: the topic comes first, the other domains stay beside it.
+        owned.setdefault(topic.main_domain, set()).update(range(len(sentences)))
+    elif topic is not None:
         owned = keep_to_topic(step, owned, sentences, topic)
     unowned = set(range(len(sentences))).difference(*owned.values())
     if unowned and topic is not None:

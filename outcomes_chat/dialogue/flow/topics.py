@@ -12,6 +12,9 @@ from outcomes_chat.dialogue.turn import Message
 if TYPE_CHECKING:
     from outcomes_chat.dialogue.step import Step
 
+# A yes or no said with more words than this is an answer in its own right, to reflect.
+ALL_WELL_MAX_WORDS = 10
+
 
 def on_topic(step: Step, text: str, intent: str | None) -> None:
     topic = step.require_topic()
@@ -27,10 +30,25 @@ def on_topic(step: Step, text: str, intent: str | None) -> None:
         probe_or_move_on(step, topic)
     elif text and intent is None and step.hear.dismisses(text, topic.domains):
         all_well(step, topic)
+    elif text and intent is None and says_all_is_well(step, topic, text):
+        all_well(step, topic)
     elif text and intent is None:
         hearing.answer(step, text, "topic")
     else:
         step.unexpected()
+
+
+def says_all_is_well(step: Step, topic: Topic, text: str) -> bool:
+    """A short yes or no that means all is well, said with a few words more ("aye I feel safe
+    enough", "no never, folk are decent"): no worry, no feeling, nothing about anything else.
+    The worrying answer with words after it is an answer to reflect instead."""
+    if topic.kind != "yes_no":
+        return False
+    opening = step.hear.leading_answer(text)
+    if opening is None or opening == topic.concern_on or step.hear.feelings(text):
+        return False
+    elsewhere = [d.id for d in step.hear.domains(text) if d.id not in topic.domains]
+    return not elsewhere and len(text.split()) <= ALL_WELL_MAX_WORDS
 
 
 def yes_or_no(step: Step, topic: Topic, answer: str, text: str) -> None:
