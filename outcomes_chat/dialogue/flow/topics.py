@@ -28,8 +28,6 @@ def on_topic(step: Step, text: str, intent: str | None) -> None:
         nothing_to_add(step, topic)
     elif intent == "yes":
         probe_or_move_on(step, topic)
-    elif text and intent is None and step.hear.dismisses(text, topic.domains):
-        all_well(step, topic)
     elif text and intent is None and says_all_is_well(step, topic, text):
         all_well(step, topic)
     elif text and intent is None:
@@ -39,9 +37,11 @@ def on_topic(step: Step, text: str, intent: str | None) -> None:
 
 
 def says_all_is_well(step: Step, topic: Topic, text: str) -> bool:
-    """A short yes or no that means all is well, said with a few words more ("aye I feel safe
-    enough", "no never, folk are decent"): no worry, no feeling, nothing about anything else.
-    The worrying answer with words after it is an answer to reflect instead."""
+    """ "Money's fine", or a short yes or no that means all is well said with a few words more
+    ("aye I feel safe enough", "no never, folk are decent"): no worry, no feeling, nothing
+    about anything else. The worrying answer with words after it is an answer to reflect."""
+    if step.hear.dismisses(text, topic.domains):
+        return True
     if topic.kind != "yes_no":
         return False
     opening = step.hear.leading_answer(text)
