@@ -76,7 +76,12 @@ class Step:
         if state.paused is not None:
             anywhere.resume(self)
             return
-        intent = utterance.button or (self.hear.reply_intent(text) if text else None)
+        # At a rating the typed words are kept beside the rating, so they stay text there.
+        typed = text and state.phase not in _RATING_PHASES
+        pressed = utterance.button or (self.typed_button(text) if typed else None)
+        if pressed is not None:
+            text = ""
+        intent = pressed or (self.hear.reply_intent(text) if text else None)
         if state.awaiting and anywhere.on_offer(self, state.awaiting, intent):
             return
         state.awaiting = None
@@ -95,7 +100,20 @@ class Step:
         elif intent == "already_said":
             anywhere.already_said(self)
         else:
-            self.spec.handle(self, text if utterance.button is None else "", intent)
+            self.spec.handle(self, text, intent)
+
+    def typed_button(self, text: str) -> str | None:
+        """The button whose label the person typed ("Move on", "That's right"), if any:
+        anything a button does can be typed."""
+        said = self._label_key(text)
+        for message in self.question():
+            for button in message.buttons:
+                if self._label_key(button.label) == said:
+                    return button.value
+        return None
+
+    def _label_key(self, label: str) -> str:
+        return " ".join(self.hear.analyser.words(label))
 
     def safety_hit(self, text: str) -> SafetyHit | None:
         """A cue of risk in the person's language or the fallback one."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 import re
 
 import pytest
@@ -683,3 +684,38 @@ def test_the_answer_to_what_worries_you_stays_with_the_topic(adult: Conversation
     assert adult.state["phase"] == "concern"
     adult.say("I can't get down the stairs in the dark", YES)
     assert adult.record["outcomes"][0]["domain"] == "feeling_safe"
+
+
+@pytest.mark.parametrize(
+    ("setup", "typed", "phase"),
+    [
+        # "Move on" typed at a follow-up does what the button does: skips them all.
+        (
+            lambda c: (to_topic(c, "finance"), c.say(BILLS, YES, {"button": "not_met"})),
+            "Move on",
+            "topic",
+        ),
+        # "Talk to the worker with me" typed at the safety offer pauses to talk.
+        (
+            lambda c: (c.begin(), c.say("I want to end it all")),
+            "talk to the worker with me",
+            "paused",
+        ),
+        # "Change one" typed at the summary asks which.
+        (
+            lambda c: (
+                c.begin(),
+                c.say(SLEEP, YES, {"button": "met"}, SKIP, "stop"),
+                c.press("finish_now"),
+            ),
+            "change one",
+            "summary_change",
+        ),
+    ],
+)
+def test_a_button_label_typed_does_what_the_button_does(
+    carer: Conversation, setup: Callable[[Conversation], object], typed: str, phase: str
+) -> None:
+    setup(carer)
+    turn = carer.say(typed)
+    assert turn.phase == phase
