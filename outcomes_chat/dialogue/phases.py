@@ -1,8 +1,9 @@
 """The phases of a conversation and one table of what each does, checked when it is loaded.
 
-A phase is where the conversation waits. Its row says which function handles an answer,
-which asks the question, which message explains "why do you ask" (None: the topic's own
-`why`), whether "skip" is offered, and whether the topics count as done for progress.
+A phase is where the conversation waits. Its row says what kind of question it asks
+(open, yes_no, rating or choice; a topic's own kind is in the script), which function
+handles an answer, which asks the question, which message explains "why do you ask" (None:
+the topic's own `why`), whether "skip" is offered, and whether the topics count as done.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ Asker = Callable[["Step"], list[Message]]
 class PhaseSpec:
     """What one phase does."""
 
+    kind: str  # open, yes_no, rating, choice; "topic": the script says, per topic
     handle: Handler  # an answer: (step, typed text or "", intent or pressed button)
     ask: Asker  # the question it waits on
     why: str | None  # the message explaining why it is asked; None: the topic's own
@@ -61,42 +63,55 @@ class PhaseSpec:
 
 
 PHASES: Mapping[Phase, PhaseSpec] = {
-    Phase.WELCOME: PhaseSpec(opening.on_welcome, opening.ask_welcome, "why_welcome", False),
-    Phase.CONSENT: PhaseSpec(opening.on_consent, opening.ask_consent, "why_consent", False),
-    Phase.OPENER: PhaseSpec(opening.on_opener, opening.ask_opener, "why_opener"),
-    Phase.TOPIC: PhaseSpec(topics.on_topic, topics.ask_topic, None),
-    Phase.REMEMBERED: PhaseSpec(topics.on_remembered, topics.ask_remembered, None),
-    Phase.CONCERN: PhaseSpec(topics.on_concern, topics.ask_concern, None),
-    Phase.REFLECT: PhaseSpec(hearing.on_reflect, hearing.ask_reflect, "why_reflect"),
-    Phase.REPHRASE: PhaseSpec(hearing.on_rephrase, hearing.ask_rephrase, "why_reflect"),
-    Phase.CHOOSE_DOMAIN: PhaseSpec(
-        hearing.on_choose_domain, hearing.ask_choose_domain, "why_choose_domain"
+    Phase.WELCOME: PhaseSpec(
+        "choice", opening.on_welcome, opening.ask_welcome, "why_welcome", False
     ),
-    Phase.RATING: PhaseSpec(follow_ups.on_rating, follow_ups.ask_rating, "why_rating"),
-    Phase.WISH: PhaseSpec(follow_ups.on_wish, follow_ups.ask_wish, "why_wish"),
-    Phase.HELPS: PhaseSpec(follow_ups.on_helps, follow_ups.ask_helps, "why_helps"),
-    Phase.BARRIERS: PhaseSpec(follow_ups.on_barriers, follow_ups.ask_barriers, "why_barriers"),
+    Phase.CONSENT: PhaseSpec(
+        "yes_no", opening.on_consent, opening.ask_consent, "why_consent", False
+    ),
+    Phase.OPENER: PhaseSpec("open", opening.on_opener, opening.ask_opener, "why_opener"),
+    Phase.TOPIC: PhaseSpec("topic", topics.on_topic, topics.ask_topic, None),
+    Phase.REMEMBERED: PhaseSpec("yes_no", topics.on_remembered, topics.ask_remembered, None),
+    Phase.CONCERN: PhaseSpec("open", topics.on_concern, topics.ask_concern, None),
+    Phase.REFLECT: PhaseSpec("yes_no", hearing.on_reflect, hearing.ask_reflect, "why_reflect"),
+    Phase.REPHRASE: PhaseSpec("open", hearing.on_rephrase, hearing.ask_rephrase, "why_reflect"),
+    Phase.CHOOSE_DOMAIN: PhaseSpec(
+        "choice", hearing.on_choose_domain, hearing.ask_choose_domain, "why_choose_domain"
+    ),
+    Phase.RATING: PhaseSpec("rating", follow_ups.on_rating, follow_ups.ask_rating, "why_rating"),
+    Phase.WISH: PhaseSpec("open", follow_ups.on_wish, follow_ups.ask_wish, "why_wish"),
+    Phase.HELPS: PhaseSpec("open", follow_ups.on_helps, follow_ups.ask_helps, "why_helps"),
+    Phase.BARRIERS: PhaseSpec(
+        "open", follow_ups.on_barriers, follow_ups.ask_barriers, "why_barriers"
+    ),
     Phase.WHO_COULD_HELP: PhaseSpec(
-        follow_ups.on_who_could_help, follow_ups.ask_who_could_help, "why_who_could_help"
+        "open", follow_ups.on_who_could_help, follow_ups.ask_who_could_help, "why_who_could_help"
     ),
     Phase.ANYTHING_ELSE: PhaseSpec(
-        closing.on_anything_else, closing.ask_anything_else, "why_anything_else", True, True
+        "open", closing.on_anything_else, closing.ask_anything_else, "why_anything_else", True, True
     ),
-    Phase.SUMMARY: PhaseSpec(closing.on_summary, closing.ask_summary, "why_summary", False, True),
+    Phase.SUMMARY: PhaseSpec(
+        "choice", closing.on_summary, closing.ask_summary, "why_summary", False, True
+    ),
     Phase.SUMMARY_PICK: PhaseSpec(
-        closing.on_summary_pick, closing.ask_summary_pick, "why_summary", False, True
+        "choice", closing.on_summary_pick, closing.ask_summary_pick, "why_summary", False, True
     ),
     Phase.SUMMARY_CHANGE: PhaseSpec(
-        closing.on_summary_change, closing.ask_summary_change, "why_summary", False
+        "open", closing.on_summary_change, closing.ask_summary_change, "why_summary", False
     ),
     Phase.REVIEW_RATING: PhaseSpec(
-        review.on_review_rating, review.ask_review_rating, "why_review_rating"
+        "rating", review.on_review_rating, review.ask_review_rating, "why_review_rating"
     ),
     Phase.REVIEW_UPDATE: PhaseSpec(
-        review.on_review_update, review.ask_review_update, "why_review_update"
+        "open", review.on_review_update, review.ask_review_update, "why_review_update"
     ),
-    Phase.FINISHED: PhaseSpec(closing.on_finished, closing.ask_finished, None, False, True),
+    Phase.FINISHED: PhaseSpec(
+        "choice", closing.on_finished, closing.ask_finished, None, False, True
+    ),
 }
+
+
+KINDS = frozenset({"open", "yes_no", "rating", "choice", "topic"})
 
 
 def spec_of(phase: str) -> PhaseSpec:
@@ -115,6 +130,9 @@ def _require_every_phase() -> None:
     missing = [phase.value for phase in Phase if phase not in PHASES]
     if missing:
         raise LookupError(f"These phases have no row in the phase table: {', '.join(missing)}.")
+    odd = [phase.value for phase, spec in PHASES.items() if spec.kind not in KINDS]
+    if odd:
+        raise LookupError(f"These phases have an unknown kind of question: {', '.join(odd)}.")
 
 
 _require_every_phase()

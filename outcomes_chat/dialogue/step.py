@@ -21,7 +21,6 @@ from outcomes_chat.dialogue.wording import Translate, Wording
 MAX_INPUT_CHARS = 2000
 
 _DIGRESSIONS = frozenset({"help", "why", "repeat"})
-_RATING_PHASES = frozenset({"rating", "review_rating"})
 
 
 class Step:
@@ -77,7 +76,7 @@ class Step:
             anywhere.resume(self)
             return
         # At a rating the typed words are kept beside the rating, so they stay text there.
-        typed = text and state.phase not in _RATING_PHASES
+        typed = text and self.spec.kind != "rating"
         pressed = utterance.button or (self.typed_button(text) if typed else None)
         if pressed is not None:
             text = ""
@@ -85,7 +84,7 @@ class Step:
         if state.awaiting and anywhere.on_offer(self, state.awaiting, intent):
             return
         state.awaiting = None
-        if text and state.phase in _RATING_PHASES and self.hear.rating(text):
+        if text and self.spec.kind == "rating" and self.hear.rating(text):
             intent = None  # "not at all" and "not sure" are ratings here, with their words
         if intent in _DIGRESSIONS:
             anywhere.digress(self, intent)

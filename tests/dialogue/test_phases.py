@@ -55,3 +55,15 @@ def test_a_language_without_a_lexicon_is_heard_with_the_fallback(
     recognisers = Recognisers.load(prompts_dir, "carer", FALLBACK_LANG)
     assert recognisers.for_lang("xx") is recognisers.fallback
     assert "en" in recognisers.langs
+
+
+def test_every_phase_says_what_kind_of_question_it_asks() -> None:
+    assert {spec.kind for spec in PHASES.values()} <= {
+        "open",
+        "yes_no",
+        "rating",
+        "choice",
+        "topic",
+    }
+    assert spec_of("rating").kind == spec_of("review_rating").kind == "rating"
+    assert spec_of("consent").kind == "yes_no"
