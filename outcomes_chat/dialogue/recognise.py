@@ -978,6 +978,12 @@ def _feeling_phrases(
         for text in group["cues"]:
             tokens = _content_words(text, analyser)
             _require_words(prompts_dir, path, "feeling", group["id"], text, tokens)
+            if len(tokens) == 1 < len(analyser.words(text)):
+                # "so alone" would read as "alone", which "leave me alone" says too.
+                raise ContentError(
+                    f"{_where(prompts_dir, path, 'feelings', group['id'])}: '{text}' has a "
+                    f"small word that matching ignores, so it reads as '{' '.join(tokens)}'."
+                )
             phrases.append(_Phrase(_FEELING, group["id"], tokens, text, order))
     for text in data.get("wishes", []):
         tokens = tuple(analyser.words(text))

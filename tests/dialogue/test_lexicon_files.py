@@ -181,3 +181,13 @@ def test_a_plain_phrase_of_no_words_is_refused(prompts: Path) -> None:
     rewrite(prompts / "lexicon/en/negation.yaml", lambda d: d["plain"].append("..."))
     with pytest.raises(ContentError, match=r"negation\.yaml.*'\.\.\.'"):
         Recogniser.load(prompts, "carer", "en")
+
+
+def test_a_feeling_cue_that_small_words_reduce_to_one_word_is_refused(tmp_path: Path) -> None:
+    prompts = tmp_path / "prompts"
+    shutil.copytree(DEFAULT_PROMPTS_DIR, prompts)
+    feelings = prompts / "lexicon" / "en" / "feelings.yaml"
+    text = feelings.read_text(encoding="utf-8")
+    feelings.write_text(text.replace("      - lonely\n", "      - so alone\n"), encoding="utf-8")
+    with pytest.raises(ContentError, match="'so alone' has a small word"):
+        Recogniser.load(prompts, "adult", "en")
