@@ -419,16 +419,24 @@ class Recogniser:
         if len(clauses) < 2 or len(analysis.full.tokens) > _CONTROL_MAX_WORDS * 3:
             return None
         intents = [self.control(clause) for clause in clauses]
+        analysis = self._analyse(text)  # control() read each clause since
         if "already_said" in intents:
-            return "already_said"
+            # "like I said, I need sleep" is an answer; "I already said that" alone is not.
+            # "naw, I meant the caring, I already said that" is a no to what was read back.
+            if intents[0] in ("yes", "no"):
+                return intents[0]
+            others = [c for c, i in zip(clauses, intents, strict=True) if i != "already_said"]
+            said_more = analysis.feelings or any(self._says_anything(c) for c in others)
+            return None if said_more else "already_said"
         first = intents[0]
         if first is None or analysis.feelings:
             return None
         cues = [m for m in analysis.domain_matches if m.phrase.kind == _CUE]
         if first in _STEERING and not cues:
             return first
+        # "no, that's all thanks" steers; "no, just sleep" and "yes please, a break" answer.
         rest = [c for c, i in zip(clauses[1:], intents[1:], strict=True) if i != first]
-        if all(self._is_dismissal(c.split()) or not self._says_much(c) for c in rest):
+        if all(self._is_dismissal(c.split()) or not self._says_anything(c) for c in rest):
             return first
         return None
 
@@ -437,6 +445,10 @@ class Recogniser:
         if self._wish_index is None:
             return False
         return bool(self._wish_index.find(self._analyse(text).full))
+
+    def has_contrast(self, text: str) -> bool:
+        """True when the text turns on a "but", "except" or "apart from"."""
+        return self.analyser.contrast.search(text) is not None
 
     def leading_answer(self, text: str) -> str | None:
         """ "yes" or "no" when the reply opens with one ("aye I feel safe enough", "no never")."""
@@ -448,15 +460,26 @@ class Recogniser:
         return None
 
     def rating(self, text: str) -> str | None:
-        """The rating a typed reply starts with ("partly, she still needs me"), or None."""
-        said = list(self._analyse(text).full.tokens)
-        # "going well" keeps its "well", which elsewhere is only courtesy ("well, skip it");
-        # "aye, going well" is the rating after a yes.
-        after_yes = said[1:] if said and self._control.get(said[0]) == "yes" else said
-        for tokens in (said, self._strip_courtesy(said), after_yes):
-            for size in range(min(len(tokens), _RATING_MAX_WORDS), 0, -1):
-                rating = self._ratings.get(" ".join(tokens[:size]))
-                if rating is not None:
+        """The rating a typed reply starts with ("partly, she still needs me"), or None.
+
+        A one-word rating counts only when its clause ends with it: "good days and bad days"
+        and "fine when he sleeps, awful when he doesn't" are words to keep, not "going well".
+        """
+        full = self._analyse(text).full
+        said = full.tokens
+        where = list(zip(full.sentence, full.clause, strict=True))
+        starts = [0]
+        # After a leading yes ("aye, going well") or courtesy ("erm, partly").
+        while starts[-1] < len(said) and (
+            said[starts[-1]] in self._courtesy_words or self._control.get(said[starts[-1]]) == "yes"
+        ):
+            starts.append(starts[-1] + 1)
+        for start in starts:
+            for size in range(min(len(said) - start, _RATING_MAX_WORDS), 0, -1):
+                end = start + size
+                rating = self._ratings.get(" ".join(said[start:end]))
+                whole_clause = end == len(said) or where[end] != where[end - 1]
+                if rating is not None and (size > 1 or whole_clause):
                     return rating
         return None
 
@@ -474,14 +497,11 @@ class Recogniser:
             for index, token in enumerate(content.tokens)
         )
 
-    def _says_much(self, clause: str) -> bool:
-        """A clause of several words beyond courtesy and small words."""
-        meaningful = [
-            t
-            for t in clause.split()
-            if t not in self.analyser.fillers and t not in self._courtesy_words
-        ]
-        return len(meaningful) >= _CONTENT_MIN_WORDS
+    def _says_anything(self, clause: str) -> bool:
+        """A clause with a word beyond courtesy and small words ("just sleep", "a break")."""
+        return any(
+            t not in self.analyser.fillers and t not in self._courtesy_words for t in clause.split()
+        )
 
     # -- analysis ---------------------------------------------------------------------------
 

@@ -34,6 +34,8 @@ class Topic:
     kind: str  # "open", or "yes_no" when a yes or a no answers it
     concern_on: str | None  # for yes_no: the answer ("yes" or "no") that means a worry
     concern: str | None  # asked after that answer, for the person's own words
+    concern_intro: str | None  # said once, when that answer is heard
+    all_well_asks_more: bool  # the other answer leads to the first probe ("What is it?")
     probes: tuple[str, ...]
     why: str
     remembered: str
@@ -201,6 +203,8 @@ def _topic(entry: Mapping[str, Any], defaults: Mapping[str, Any]) -> Topic:
         kind=entry["kind"],
         concern_on=entry.get("concern_on"),
         concern=entry.get("concern"),
+        concern_intro=entry.get("concern_intro"),
+        all_well_asks_more=bool(entry.get("all_well_asks_more", False)),
         probes=tuple(entry["probes"]),
         why=entry["why"],
         remembered=entry["remembered"],

@@ -76,7 +76,7 @@ class Step:
             anywhere.resume(self)
             return
         # At a rating the typed words are kept beside the rating, so they stay text there.
-        typed = text and self.spec.kind != "rating"
+        typed = text and (state.awaiting is not None or self.spec.kind != "rating")
         pressed = utterance.button or (self.typed_button(text) if typed else None)
         if pressed is not None:
             text = ""

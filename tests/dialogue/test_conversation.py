@@ -719,3 +719,86 @@ def test_a_button_label_typed_does_what_the_button_does(
     setup(carer)
     turn = carer.say(typed)
     assert turn.phase == phase
+
+
+# -- found in review: what a carer would have tripped on ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "reply", ["yes, mostly, but not at night", "aye, except when the lads hang about outside"]
+)
+def test_a_yes_that_turns_on_a_but_is_an_answer(adult: Conversation, reply: str) -> None:
+    adult.begin()
+    adult.say(SKIP, reply)
+    assert adult.state["phase"] == "reflect"
+    assert "feeling_safe" not in adult.record["nothing_to_add_topics"]
+
+
+def test_a_yes_to_what_feels_good_asks_what_it_is(carer: Conversation) -> None:
+    to_topic(carer, "satisfaction")
+    carer.say("yes")
+    assert carer.text == "What is the best part of it for you?"
+    carer.say("she still knows me", YES)
+    assert carer.record["outcomes"][0]["domain"] == "satisfaction"
+
+
+def test_the_safety_offer_typed_at_a_rating_pauses_to_talk(carer: Conversation) -> None:
+    carer.begin()
+    carer.say(SLEEP, YES, "some days I feel like ending it all")
+    turn = carer.say("Talk to the worker with me")
+    assert turn.phase == "paused"
+    assert carer.record["outcomes"][0]["rating_words"] is None
+
+
+@pytest.mark.parametrize(
+    "reply", ["Well, it's hard", "good days and bad days", "fine when he sleeps, awful when not"]
+)
+def test_a_rating_word_inside_a_longer_thought_is_not_a_rating(
+    carer: Conversation, reply: str
+) -> None:
+    carer.begin()
+    carer.say(SLEEP, YES, reply)
+    outcome = carer.record["outcomes"][0]
+    assert outcome["rating"] == "unknown" and outcome["rating_words"] == reply
+    assert carer.state["phase"] == "rating"
+
+
+def test_words_typed_at_a_rating_are_added_never_overwritten(carer: Conversation) -> None:
+    carer.begin()
+    carer.say(SLEEP, YES, "skint", "dunno")
+    assert carer.record["outcomes"][0]["rating_words"] == "skint\ndunno"
+
+
+@pytest.mark.parametrize("reply", ["no, just sleep", "like I said, I need sleep"])
+def test_a_short_answer_after_a_no_or_like_i_said_is_heard(carer: Conversation, reply: str) -> None:
+    carer.begin()
+    carer.say(SKIP, reply)
+    assert carer.state["phase"] == "reflect"
+    assert f'"{reply}"' in carer.text
+
+
+def test_a_non_answer_never_replaces_the_words_read_back(carer: Conversation) -> None:
+    carer.begin()
+    carer.say(SLEEP, "not quite", "erm")
+    assert carer.state["phase"] == "rephrase"
+    assert carer.state["pending"][0]["words"] == SLEEP
+    carer.say("nothing")
+    assert carer.record["outcomes"] == [] and carer.state["pending"] == []
+
+
+def test_every_reply_to_a_worry_question_is_kept(carer: Conversation) -> None:
+    to_topic(carer, "finance")
+    carer.say("aye", "everything", "just everything")
+    concerns = [c["words"] for c in carer.record["concerns"]]
+    assert concerns == ["aye", "everything", "just everything"]
+    assert "finance" not in carer.record["not_sure_topics"]
+
+
+def test_a_review_rating_can_be_typed(carer_script: Script) -> None:
+    review = Conversation(Engine(carer_script))
+    review.start(
+        review_outcomes=[{"id": "a", "domain": "finance", "text": "Bills.", "rating": "not_met"}]
+    )
+    review.say({"button": "start"}, YES, "not sure")
+    assert review.record["outcomes"][0]["rating"] == "unknown"
+    assert review.state["phase"] == "review_update"

@@ -22,6 +22,11 @@ class Analyser(Protocol):
     """What recognition needs from a language's text handling."""
 
     @property
+    def contrast(self) -> re.Pattern[str]:
+        """Words that turn a reply ("yes, but..."): what follows them is the answer."""
+        ...
+
+    @property
     def fillers(self) -> frozenset[str]:
         """Small words that say nothing about a domain; ignored in cue matching."""
         ...

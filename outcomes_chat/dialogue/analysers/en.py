@@ -23,6 +23,12 @@ _CLAUSE = re.compile(
     re.IGNORECASE,
 )
 
+# Words that turn a reply: "yes, but not at night", "aye, except the stairs".
+_CONTRAST = re.compile(
+    r"\b(?:but|although|though|except|apart from|unless|only when|other than|however)\b",
+    re.IGNORECASE,
+)
+
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
 # One pass opens contractions: "n't" reads as "not", so "can't cope", "cannot cope" and a
 # tablet's "cant cope" all meet "can not cope"; 's 'm 're 've 'd 'll carry nothing we match on,
@@ -222,6 +228,7 @@ class English:
     """Text handling for English: the analyser the recogniser reads English words with."""
 
     fillers = FILLERS
+    contrast = _CONTRAST
 
     def sentence_spans(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of each trimmed sentence."""

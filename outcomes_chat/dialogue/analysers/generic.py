@@ -15,6 +15,9 @@ class Generic:
     """Sentences and clauses at Unicode punctuation; words case-folded, never stemmed."""
 
     fillers: frozenset[str] = frozenset()
+    # Its contrast words are unknown, so every reply may turn: a "yes" with more words is an
+    # answer to reflect, never a quiet "all is well".
+    contrast = re.compile(r"")
 
     def sentence_spans(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of each trimmed, non-empty sentence."""

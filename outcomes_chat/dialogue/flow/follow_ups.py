@@ -39,7 +39,9 @@ def typed_rating(step: Step, outcome: Outcome, text: str) -> str | None:
     rating = step.hear.rating(text)
     if rating is None and step.hear.reply_intent(text) is not None:
         return None  # "skip", "back": steering, not words about the outcome
-    outcome.rating_words = text
+    # Each reply is kept whole; a second one is added below the first, never over it.
+    earlier = outcome.rating_words
+    outcome.rating_words = text if earlier is None else f"{earlier}\n{text}"
     step.event("rating_words_given", outcome_id=outcome.id, words=text)
     return rating
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from outcomes_chat.dialogue.flow import closing, follow_ups, topics
 from outcomes_chat.dialogue.script import Topic
-from outcomes_chat.dialogue.state import Candidate, Concern, Outcome
+from outcomes_chat.dialogue.state import Candidate, Outcome
 from outcomes_chat.dialogue.turn import Button, Message
 
 if TYPE_CHECKING:
@@ -63,9 +63,14 @@ def acknowledge(step: Step, text: str) -> None:
 def too_little(step: Step, text: str, topic: Topic | None) -> None:
     """A reply with nothing to reflect: "all fine" moves on; else ask once for more."""
     state = step.state
+    if topic is not None and state.phase == "concern":
+        topics.note_concern(step, topic, text)  # "everything": the worry in their words
     if step.hear.dismisses(text, topic.domains if topic else ()):
-        if topic is not None:
+        if topic is not None and state.phase != "concern":
             topics.all_well(step, topic)
+        elif topic is not None:
+            step.lead.append(step.message("concern_noted"))
+            topics.finish_topic(step)
         else:
             heard_nothing(step, topic)
     elif not state.prompted:
@@ -75,9 +80,9 @@ def too_little(step: Step, text: str, topic: Topic | None) -> None:
         else:
             step.lead.append(step.message("prompt_more"))
     elif topic is not None:
-        if step.hear.feelings(text):
-            state.concerns.append(Concern(topic.id, text, state.turn))
-            step.event("concern_noted", topic=topic.id, words=text, turn=state.turn)
+        if state.phase == "concern" or step.hear.feelings(text):
+            if state.phase != "concern":
+                topics.note_concern(step, topic, text)
             step.lead.append(step.message("concern_noted"))
             topics.finish_topic(step)
         else:
@@ -205,7 +210,15 @@ def on_rephrase(step: Step, text: str, intent: str | None) -> None:
 
 
 def rephrased(step: Step, text: str) -> None:
-    """The person said it again in their words: reflect the new words."""
+    """The person said it again in their words: reflect the new words. A reply with nothing
+    in it ("nothing", "I don't know how to say it") never replaces what they said."""
+    if step.hear.dismisses(text):
+        step.state.pending.pop(0)
+        follow_ups.after_outcome(step)
+        return
+    if not step.hear.has_content(text):
+        step.state.phase = "rephrase"
+        return
     candidate = step.state.pending[0]
     heard = [score.id for score in step.hear.domains(text)]
     if heard and not set(heard) & set(candidate.domains):

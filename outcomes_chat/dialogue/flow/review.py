@@ -28,7 +28,8 @@ def next_review(step: Step) -> None:
 
 def on_review_rating(step: Step, text: str, intent: str | None) -> None:
     outcome = step.current_outcome()
-    rating = "unknown" if intent == "not_sure" else intent
+    rating = follow_ups.typed_rating(step, outcome, text) if text else None
+    rating = rating or ("unknown" if intent == "not_sure" else intent)
     if rating in RATINGS:
         outcome.rating = rating
         step.event("rating_given", outcome_id=outcome.id, rating=rating)
@@ -60,7 +61,7 @@ def on_review_update(step: Step, text: str, intent: str | None) -> None:
 
 def review_update(step: Step, outcome: Outcome, text: str) -> None:
     """New words about an outcome agreed last time, kept beside the old words."""
-    outcome.update = text
+    outcome.update = text if outcome.update is None else f"{outcome.update}\n{text}"
     outcome.update_turn = step.state.turn
     step.event("outcome_changed", outcome_id=outcome.id, update=text, turn=step.state.turn)
 

@@ -42,25 +42,37 @@ def says_all_is_well(step: Step, topic: Topic, text: str) -> bool:
     about anything else. The worrying answer with words after it is an answer to reflect."""
     if step.hear.dismisses(text, topic.domains):
         return True
-    if topic.kind != "yes_no":
+    if topic.kind != "yes_no" or topic.all_well_asks_more:
         return False
     opening = step.hear.leading_answer(text)
     if opening is None or opening == topic.concern_on or step.hear.feelings(text):
         return False
+    if step.hear.has_contrast(text):
+        return False  # "yes, but not at night": the "but" is the answer
     elsewhere = [d.id for d in step.hear.domains(text) if d.id not in topic.domains]
     return not elsewhere and len(text.split()) <= ALL_WELL_MAX_WORDS
 
 
 def yes_or_no(step: Step, topic: Topic, answer: str, text: str) -> None:
     """A yes or no to a yes/no question: a worry is asked about, all being well moves on."""
+    if answer != topic.concern_on and topic.all_well_asks_more:
+        probe_or_move_on(step, topic)
+        return
     if answer != topic.concern_on:
         all_well(step, topic)
         return
-    state = step.state
     words = text or step.say(step.script.buttons[answer])
+    note_concern(step, topic, words)
+    if topic.concern_intro:
+        step.lead.append(step.say(topic.concern_intro))
+    step.enter("concern")
+
+
+def note_concern(step: Step, topic: Topic, words: str) -> None:
+    """A worry said without detail, kept in the person's words for the team."""
+    state = step.state
     state.concerns.append(Concern(topic.id, words, state.turn))
     step.event("concern_noted", topic=topic.id, words=words, turn=state.turn)
-    step.enter("concern")
 
 
 def on_concern(step: Step, text: str, intent: str | None) -> None:
