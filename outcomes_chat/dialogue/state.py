@@ -11,9 +11,11 @@ STATE_VERSION = 1
 # Back restores the steps before; a few are enough, and the bound keeps the state small.
 UNDO_DEPTH = 10
 
-# Fields that back never rolls back: the turn count and safety notes only grow, and the
+# Fields that back never rolls back: the turn count, safety notes and worries only grow, and the
 # language, a pause and an open safety or stop offer are not steps of the conversation.
-NOT_UNDONE = frozenset({"turn", "safety", "undo", "lang", "paused", "awaiting", "version"})
+NOT_UNDONE = frozenset(
+    {"turn", "safety", "concerns", "undo", "lang", "paused", "awaiting", "version"}
+)
 
 
 @dataclass

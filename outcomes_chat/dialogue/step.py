@@ -43,6 +43,7 @@ class Step:
         self.went_back = False
         self.outcomes_before: list[Any] | None = None
         self.safety_before = len(state.safety)
+        self.concerns_before = len(state.concerns)
 
     def note_before(self) -> None:
         """Remember the outcomes as they were, to tell the caller whether this step changed any."""
@@ -180,6 +181,7 @@ class Step:
             controls=self.controls(),
             outcomes_changed=self.outcomes_changed(),
             safety=tuple(to_plain(note) for note in state.safety[self.safety_before :]),
+            concerns=tuple(to_plain(note) for note in state.concerns[self.concerns_before :]),
             finished=state.finished,
         )
 

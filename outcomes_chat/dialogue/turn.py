@@ -76,6 +76,7 @@ class Turn:
     # What callers act on, so none of them diffs records or matches event names:
     outcomes_changed: bool = False  # an outcome was recorded, changed or removed in this step
     safety: tuple[dict[str, Any], ...] = ()  # risk heard in this step: category, turn, phase...
+    concerns: tuple[dict[str, Any], ...] = ()  # worries noted in this step: topic, words, turn
     finished: bool = False  # the conversation is over; it takes no more answers
 
     def to_dict(self) -> dict[str, Any]:
@@ -89,6 +90,7 @@ class Turn:
             "controls": [button.to_dict() for button in self.controls],
             "outcomes_changed": self.outcomes_changed,
             "safety": list(self.safety),
+            "concerns": list(self.concerns),
             "finished": self.finished,
         }
 

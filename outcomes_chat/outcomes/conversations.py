@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..dialogue.engine import Engine
 from ..dialogue.turn import Turn
@@ -23,6 +23,7 @@ from .models import (
     Consent,
     ConsentPurpose,
     ConversationTurn,
+    NotedConcern,
     Person,
     RecordedOutcome,
     User,
@@ -60,7 +61,7 @@ class StoredTurn:
 def public_reply(turn: Turn) -> dict[str, Any]:
     """What a client is sent of a turn: everything but the engine's internal state."""
     reply = turn.to_dict()
-    for internal in ("state", "safety", "outcomes_changed"):
+    for internal in ("state", "safety", "concerns", "outcomes_changed"):
         reply.pop(internal, None)
     return reply
 
@@ -178,6 +179,12 @@ def take_turn(
     # Most turns change no outcome; the rows (loaded on first use) are only read when one did.
     if result.outcomes_changed:
         sync_outcomes(assessment, engine.record(result.state))
+    for concern in result.concerns:
+        assessment.concerns.append(
+            NotedConcern(
+                topic=concern["topic"], words=concern["words"], source_turn=concern["turn"]
+            )
+        )
     record_audit(db, actor, "change", "assessment", assessment.id, assessment.person_id)
     return StoredTurn(turn, assessment, duplicate=False, safety=safety)
 
@@ -216,6 +223,8 @@ def sync_outcomes(assessment: Assessment, record: Mapping[str, Any]) -> None:
         row.domains = list(item.get("domains") or [])
         row.source_turn = item.get("turn")
         row.rating = item.get("rating")
+        row.rating_words = item.get("rating_words")
+        row.wish = item.get("wish")
         row.helps = item.get("helps")
         row.barriers = item.get("barriers")
         row.who_could_help = item.get("who_could_help")
@@ -239,6 +248,7 @@ def assessments_for_person(db: Session, person: Person) -> Sequence[Assessment]:
     return db.scalars(
         select(Assessment)
         .where(Assessment.person_id == person.id)
+        .options(selectinload(Assessment.concerns))
         .order_by(Assessment.started_at.desc(), Assessment.id.desc())
     ).all()
 

@@ -268,6 +268,9 @@ class Assessment(Base):
     outcomes: Mapped[list[RecordedOutcome]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", order_by="RecordedOutcome.id"
     )
+    concerns: Mapped[list[NotedConcern]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", order_by="NotedConcern.id"
+    )
 
 
 class Consent(Base):
@@ -326,12 +329,36 @@ class RecordedOutcome(Base):
     # The engine's turn number the words came from (ConversationTurn.engine_turn).
     source_turn: Mapped[int | None] = mapped_column(Integer)
     rating: Mapped[str | None] = mapped_column(String(20))
+    # What the person typed at the rating question, verbatim, beside the rating.
+    rating_words: Mapped[str | None] = mapped_column(Text)
+    # After a problem: what the person would like instead, in their words.
+    wish: Mapped[str | None] = mapped_column(Text)
     helps: Mapped[str | None] = mapped_column(Text)
     barriers: Mapped[str | None] = mapped_column(Text)
     who_could_help: Mapped[str | None] = mapped_column(Text)
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
 
     assessment: Mapped[Assessment] = relationship(back_populates="outcomes")
+
+
+class NotedConcern(Base):
+    """A worry said without detail ("no" to "Do you feel safe?"), kept for the team.
+
+    Noted concerns only grow: going back in the conversation does not unsay a worry.
+    """
+
+    __tablename__ = "noted_concerns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    topic: Mapped[str] = mapped_column(String(40))
+    words: Mapped[str] = mapped_column(Text)
+    # The engine's turn number the words came from (ConversationTurn.engine_turn).
+    source_turn: Mapped[int] = mapped_column(Integer)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="concerns")
 
 
 class ChatLink(Base):

@@ -802,3 +802,17 @@ def test_a_review_rating_can_be_typed(carer_script: Script) -> None:
     review.say({"button": "start"}, YES, "not sure")
     assert review.record["outcomes"][0]["rating"] == "unknown"
     assert review.state["phase"] == "review_update"
+
+
+def test_a_hedged_yes_to_a_worry_question_is_a_worry(carer: Conversation) -> None:
+    to_topic(carer, "finance")
+    carer.say("aye, a wee bit")
+    assert carer.state["phase"] == "concern"
+    assert carer.record["concerns"][0]["words"] == "aye, a wee bit"
+
+
+def test_going_back_does_not_unsay_a_worry(carer: Conversation) -> None:
+    to_topic(carer, "finance")
+    carer.say("yes", "back")
+    assert carer.state["phase"] == "topic"
+    assert [c["words"] for c in carer.record["concerns"]] == ["yes"]

@@ -8,7 +8,13 @@ import pytest
 from sqlalchemy import func, select
 
 from outcomes_chat.extensions import socketio
-from outcomes_chat.outcomes.models import Assessment, ConversationTurn, RecordedOutcome, Role
+from outcomes_chat.outcomes.models import (
+    Assessment,
+    ConversationTurn,
+    NotedConcern,
+    RecordedOutcome,
+    Role,
+)
 from tests.conftest import login
 
 NS = "/chat"
@@ -333,7 +339,13 @@ def _rows_as_recorded(db, assessment) -> dict[str, dict]:
     db.expire_all()
     rows = db.scalars(select(RecordedOutcome).where(RecordedOutcome.assessment_id == assessment.id))
     return {
-        row.key: {"words": row.words, "rating": row.rating, "helps": row.helps}
+        row.key: {
+            "words": row.words,
+            "rating": row.rating,
+            "rating_words": row.rating_words,
+            "wish": row.wish,
+            "helps": row.helps,
+        }
         for row in rows
         if not row.removed
     }
@@ -366,6 +378,8 @@ def test_outcome_rows_mirror_the_record_after_every_turn(
             str(item["id"]): {
                 "words": item["words"],
                 "rating": item["rating"],
+                "rating_words": item["rating_words"],
+                "wish": item["wish"],
                 "helps": item["helps"],
             }
             for item in engine.record(state)["outcomes"]
@@ -373,3 +387,24 @@ def test_outcome_rows_mirror_the_record_after_every_turn(
         assert _rows_as_recorded(db, conversation) == recorded, reply["phase"]
     assert removed, "an outcome was removed at the summary"
     assert len(recorded) == len(player.told) - 1
+
+
+def test_a_worry_said_without_detail_is_kept_for_the_team_even_after_back(
+    app, client, conversation, db
+):
+    """ "yes" to "any money worries?" is a noted concern row; going back does not unsay it."""
+    sio = connect(app, client)
+    seq = say(sio, conversation, 1, language="en")["turn"]["seq"]
+    for content in ({"button": "start"}, {"button": "yes"}, {"button": "skip"}, {"button": "skip"}):
+        seq = say(sio, conversation, seq, **content)["turn"]["seq"]
+    ack = say(sio, conversation, seq, button="skip")
+    seq, reply = ack["turn"]["seq"], ack["turn"]["reply"]
+    assert "money" in reply["messages"][-1]["text"]
+    ack = say(sio, conversation, seq, text="aye, a wee bit")
+    assert "concerns" not in ack["turn"]["reply"]  # the words stay off the wire
+    say(sio, conversation, ack["turn"]["seq"], button="back")
+    db.expire_all()
+    rows = db.scalars(select(NotedConcern).where(NotedConcern.assessment_id == conversation.id))
+    assert [(row.topic, row.words) for row in rows] == [("finance", "aye, a wee bit")]
+    page = client.get(f"/persons/{conversation.person_id}").get_data(as_text=True)
+    assert "1 worry noted" in page

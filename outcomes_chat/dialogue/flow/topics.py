@@ -30,6 +30,8 @@ def on_topic(step: Step, text: str, intent: str | None) -> None:
         probe_or_move_on(step, topic)
     elif text and intent is None and says_all_is_well(step, topic, text):
         all_well(step, topic)
+    elif text and intent is None and hedged_worry(step, topic, text):
+        yes_or_no(step, topic, topic.concern_on or "", text)
     elif text and intent is None:
         hearing.answer(step, text, "topic")
     else:
@@ -51,6 +53,15 @@ def says_all_is_well(step: Step, topic: Topic, text: str) -> bool:
         return False  # "yes, but not at night": the "but" is the answer
     elsewhere = [d.id for d in step.hear.domains(text) if d.id not in topic.domains]
     return not elsewhere and len(text.split()) <= ALL_WELL_MAX_WORDS
+
+
+def hedged_worry(step: Step, topic: Topic, text: str) -> bool:
+    """ "Aye, a wee bit" to "any money worries?": the worrying answer, with nothing to reflect."""
+    return (
+        topic.kind == "yes_no"
+        and step.hear.leading_answer(text) == topic.concern_on
+        and not step.hear.has_content(text)
+    )
 
 
 def yes_or_no(step: Step, topic: Topic, answer: str, text: str) -> None:
