@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from outcomes_chat.dialogue.flow import closing, follow_ups, topics
+from outcomes_chat.dialogue.flow import closing, follow_ups, hearing, topics
 from outcomes_chat.dialogue.state import SafetyNote
 from outcomes_chat.dialogue.turn import Message
 
@@ -75,8 +75,7 @@ def already_said(step: Step) -> None:
     elif state.phase in ("topic", "concern"):
         topics.finish_topic(step)
     elif state.phase in ("reflect", "rephrase") and state.pending:
-        state.pending.pop(0)
-        follow_ups.after_outcome(step)
+        hearing.let_go(step)
     elif state.phase in _FOLLOW_UP_PHASES:
         follow_ups.next_follow_up(step)
     elif state.phase == "anything_else":

@@ -189,20 +189,24 @@ def on_reflect(step: Step, text: str, intent: str | None) -> None:
     elif intent in ("no", "not_quite", "not_sure"):
         step.state.phase = "rephrase"
     elif intent == "skip":
-        step.state.pending.pop(0)
-        follow_ups.after_outcome(step)
+        let_go(step)
     elif text and intent is None:
         rephrased(step, text)
     else:
         step.unexpected()
 
 
+def let_go(step: Step) -> None:
+    """Drop what was read back, unrecorded, and go on to what comes next."""
+    step.state.pending.pop(0)
+    follow_ups.after_outcome(step)
+
+
 def on_rephrase(step: Step, text: str, intent: str | None) -> None:
     if intent == "yes":
         record_outcome(step, step.state.pending.pop(0))
     elif intent in ("skip", "no", "not_sure"):
-        step.state.pending.pop(0)
-        follow_ups.after_outcome(step)
+        let_go(step)
     elif text and intent is None:
         rephrased(step, text)
     else:
@@ -213,8 +217,7 @@ def rephrased(step: Step, text: str) -> None:
     """The person said it again in their words: reflect the new words. A reply with nothing
     in it ("nothing", "I don't know how to say it") never replaces what they said."""
     if step.hear.dismisses(text):
-        step.state.pending.pop(0)
-        follow_ups.after_outcome(step)
+        let_go(step)
         return
     if not step.hear.has_content(text):
         step.state.phase = "rephrase"
