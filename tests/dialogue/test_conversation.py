@@ -816,3 +816,12 @@ def test_going_back_does_not_unsay_a_worry(carer: Conversation) -> None:
     carer.say("yes", "back")
     assert carer.state["phase"] == "topic"
     assert [c["words"] for c in carer.record["concerns"]] == ["yes"]
+
+
+def test_what_feels_good_about_caring_is_not_treated_as_a_problem(carer: Conversation) -> None:
+    to_topic(carer, "satisfaction")
+    carer.say("When he smiles, that's my reward", YES, {"button": "partly_met"})
+    assert carer.text == "Is there something that helps, even a bit?"
+    carer.say("Singing his old songs with him")
+    assert carer.state["topic"] != "satisfaction"
+    assert carer.record["outcomes"][0]["wish"] is None

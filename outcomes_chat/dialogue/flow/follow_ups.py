@@ -112,8 +112,8 @@ def fitting_follow_ups(step: Step) -> tuple[str, ...]:
     asked = follow_ups(step)
     if outcome.rating == "met":
         asked = tuple(name for name in asked if name not in _NOT_WHEN_GOING_WELL)
-    if outcome.rating in _PROBLEM_RATINGS and not step.hear.is_wish(outcome.words):
-        asked = ("wish", *asked)
+    if outcome.rating not in _PROBLEM_RATINGS or step.hear.is_wish(outcome.words):
+        asked = tuple(name for name in asked if name != "wish")
     return asked
 
 
