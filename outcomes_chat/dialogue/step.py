@@ -21,6 +21,8 @@ from outcomes_chat.dialogue.wording import Translate, Wording
 MAX_INPUT_CHARS = 2000
 
 _DIGRESSIONS = frozenset({"help", "why", "repeat"})
+# Intents a phase handler reads as an answer; the others steer (back, pause, stop...).
+_ANSWERS = frozenset({"yes", "no", "not_sure", "skip"})
 
 
 class Step:
@@ -69,6 +71,8 @@ class Step:
         hit = self.safety_hit(text) if text else None
         if hit is not None:
             anywhere.safety(self, hit.category, text)
+            if not state.finished:
+                self.understand_despite_risk(text)
             return
         if state.finished:
             closing.on_finished(self, "", None)
@@ -101,6 +105,20 @@ class Step:
             anywhere.already_said(self)
         else:
             self.spec.handle(self, text, intent)
+
+    def understand_despite_risk(self, text: str) -> None:
+        """The words that raised a concern are still an answer: heard as they would have
+        been (an outcome to read back, a follow-up answer), so nothing is lost or asked
+        twice. The safety reply speaks first; the offer to stop waits before what comes next.
+        """
+        offer, self.state.awaiting = self.state.awaiting, None
+        intent = self.hear.reply_intent(text)
+        if intent is None or intent in _ANSWERS:
+            if self.spec.kind == "rating" and self.hear.rating(text):
+                intent = None
+            self.spec.handle(self, text, intent)
+        self.lead.clear()  # the safety reply is what is said now
+        self.state.awaiting = offer
 
     def typed_button(self, text: str) -> str | None:
         """The button whose label the person typed ("Move on", "That's right"), if any:

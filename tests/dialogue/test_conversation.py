@@ -580,8 +580,9 @@ def test_a_language_without_a_lexicon_falls_back_to_english_recognition(
     for user_input in ({"button": "start"}, YES, "skip", "I want to end my life"):
         turn = engine.step(turn.state, user_input)
     assert turn.state["lang"] == "pl"
-    assert turn.state["phase"] == "topic"
-    assert [event.type for event in turn.events] == ["safety_flag"]
+    assert turn.state["phase"] == "reflect"  # the words are still heard, after the safety reply
+    assert turn.state["awaiting"] == "safety"
+    assert turn.events[0].type == "safety_flag"
 
 
 def test_current_says_the_pending_question_without_changing_anything(
@@ -747,7 +748,8 @@ def test_the_safety_offer_typed_at_a_rating_pauses_to_talk(carer: Conversation) 
     carer.say(SLEEP, YES, "some days I feel like ending it all")
     turn = carer.say("Talk to the worker with me")
     assert turn.phase == "paused"
-    assert carer.record["outcomes"][0]["rating_words"] is None
+    # The disclosure was heard at the rating as it would have been; the offer's label was not.
+    assert carer.record["outcomes"][0]["rating_words"] == "some days I feel like ending it all"
 
 
 @pytest.mark.parametrize(

@@ -74,8 +74,10 @@ def test_the_example_conversation_keeps_the_carers_own_words(carer: Conversation
     assert "999" in alarmed.messages[1].text and "116 123" in alarmed.messages[1].text
     assert carer.button_values() == ["practitioner", "carry_on"]
 
+    # Issue 9: the words that raised the concern are still heard as an answer, not asked again.
     carried_on = carer.press("carry_on")
-    assert carried_on.text == "We'll carry on. How do you feel about the amount of caring you do?"
+    assert carried_on.text.startswith("We'll carry on. So another thing that matters to you is:")
+    assert f'"{SAFETY}"' in carried_on.text
 
     record = carer.record
     assert [(o["words"], o["domain"], o["rating"]) for o in record["outcomes"]] == [
