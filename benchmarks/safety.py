@@ -30,9 +30,8 @@ either counts. Printed per file:
   categories the practitioner is told about are from the data's.
 - false alarms: the share of "none" statements with any hit. Target: <= 10%.
 
-CATEGORY_MAP is provisional: the recogniser still uses its own categories
-(recognise.SAFETY_CATEGORIES). Once prompts/lexicon/*/safety.yaml uses the data's categories,
-the map becomes the identity and this table goes.
+CATEGORY_MAP: the recogniser's kinds of risk are the data's categories, so a hit counts as
+right when its category is the statement's (cant_cope, a wellbeing concern, names none).
 
 Speed, on one core (the process is pinned to one CPU): safety() calls per second, each on an
 utterance that recogniser has never read. The recogniser remembers every word it has read and
@@ -61,6 +60,7 @@ sys.path.insert(1, str(ROOT / "benchmarks"))
 from recognition import _fresh, _one_core, _table, novel_utterances  # noqa: E402
 
 from outcomes_chat.dialogue import recognise  # noqa: E402
+from outcomes_chat.dialogue.script import load_signposting  # noqa: E402
 
 PROMPTS = ROOT / "prompts"
 DATA = ROOT / "tests" / "data" / "safety"
@@ -82,25 +82,11 @@ DATA_CATEGORIES = (
 )
 HARMERS = ("cared_for", "partner", "family", "other", "unknown")
 
-# PROVISIONAL, until the taxonomy in prompts/ uses the data's categories: which data
-# categories a hit of each current recogniser category counts as right for, read from what
-# that category's cues in prompts/lexicon/en/safety.yaml say. No current category speaks of
-# substance_misuse or child_carer, so those are never caught "with the right category".
+# The recogniser's kinds of risk are the data's categories (prompts/signposting.yaml), with one
+# more: cant_cope, a wellbeing concern that no data category names, so it counts as no category.
 CATEGORY_MAP: dict[str, frozenset[str]] = {
-    # "kill myself", "want to die"; third person ("wants to die") is third_party.
-    "self_harm": frozenset({"self_harm", "third_party"}),
-    # "kill him", "hit her", "lash out at him": the carer harming the person cared for.
-    "harm_to_others": frozenset({"harm_to_cared_for", "third_party"}),
-    # "hits me", "pushed me".
-    "harm_from_others": frozenset({"harm_to_speaker"}),
-    # "takes my pension", "locks me in", "abused": coercion, exploitation, abuse of anyone.
-    "abuse": frozenset({"harm_to_speaker", "exploitation", "third_party"}),
-    # "no food", "no heating", "lying on the floor", "couldn't get up" (a long lie).
-    "neglect": frozenset({"neglect", "danger_at_home"}),
-    # "gone missing", "wandered off", "collapsed", "no money for food", "can't keep him safe".
-    "crisis": frozenset({"danger_at_home", "neglect", "harm_to_cared_for"}),
-    # "I've had enough", "I give up" (hopelessness); exhaustion that endangers the cared-for.
-    "cant_cope": frozenset({"self_harm", "harm_to_cared_for"}),
+    kind: frozenset({kind}) if kind in DATA_CATEGORIES else frozenset()
+    for kind in load_signposting(PROMPTS).kinds
 }
 
 TARGET_RECALL = 0.95
@@ -314,7 +300,7 @@ def _print(path: Path, statements: list[dict], readings: list[dict[str, str | No
     print(
         f"{shown}: {len(statements)} statements ({risks} risk, {len(statements) - risks} none)."
         "\nCaught: a safety() hit from the carer or the adult recogniser. Right category: a hit"
-        "\nwhose category maps to the label (provisional CATEGORY_MAP; any mapped one counts).\n"
+        "\nwhose category is the label's.\n"
     )
     overall = recall(statements, readings)
     strict_overall = recall(statements, readings, strict=True)

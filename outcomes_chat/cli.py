@@ -16,6 +16,7 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from . import migrate
 from .conversation_cli import classify, talk
 from .database import get_db
+from .dialogue.content import ContentError
 from .outcomes import accounts
 from .outcomes.errors import RuleError
 from .outcomes.models import Agency, PersonKind, Role
@@ -203,7 +204,10 @@ def serve_command(host: str, port: int) -> None:
     from .web.engines import load_engines
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    load_engines()
+    try:
+        load_engines()
+    except ContentError as error:
+        fail(str(error))
     # What is loaded now lives as long as the process: keep it out of every garbage
     # collection, which would otherwise pause a turn for tens of milliseconds to scan it.
     gc.freeze()

@@ -129,7 +129,7 @@ def test_commands_work_from_both_entry_points(command, tmp_path):
 def test_serve_loads_every_engine_before_it_listens(app, monkeypatch):
     """The first person to answer must not wait for content to load, nor meet a content error."""
     from outcomes_chat.extensions import socketio
-    from outcomes_chat.web.engines import FRAMEWORKS
+    from outcomes_chat.web.engines import frameworks
 
     served = {}
     monkeypatch.setattr(socketio, "run", lambda app, **options: served.update(options))
@@ -137,4 +137,16 @@ def test_serve_loads_every_engine_before_it_listens(app, monkeypatch):
     result = app.test_cli_runner().invoke(args=["serve", "--port", "5999"])
     assert result.exit_code == 0, result.output
     assert served["port"] == 5999 and served["frozen"]
-    assert sorted(app.extensions["engines"]) == sorted(FRAMEWORKS)
+    with app.app_context():
+        assert sorted(app.extensions["engines"]) == sorted(frameworks()) == ["adult", "carer"]
+
+
+def test_serve_in_production_refuses_an_empty_required_local_number(app, monkeypatch):
+    """A service must put in its adult protection and out-of-hours numbers before going live."""
+    from outcomes_chat.extensions import socketio
+
+    monkeypatch.setattr(socketio, "run", lambda app, **options: None)
+    app.config["PRODUCTION"] = True
+    result = app.test_cli_runner().invoke(args=["serve", "--port", "5999"])
+    assert result.exit_code == 2
+    assert "put in the service's local number for adult_protection" in result.output

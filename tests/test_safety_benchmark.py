@@ -33,8 +33,8 @@ STATEMENTS = [
 ]
 READINGS = [
     {"carer": "self_harm", "adult": None},  # right category, carer only
-    {"carer": None, "adult": "abuse"},  # abuse maps to exploitation: right, adult only
-    {"carer": "neglect", "adult": "neglect"},  # neglect maps to danger_at_home: right
+    {"carer": None, "adult": "exploitation"},  # right category, adult only
+    {"carer": "danger_at_home", "adult": "neglect"},  # one recogniser names it right
     {"carer": "cant_cope", "adult": None},  # caught, but cant_cope is not harm_to_speaker
     {"carer": None, "adult": None},  # missed
     {"carer": None, "adult": "self_harm"},  # a false alarm from one recogniser
@@ -84,17 +84,15 @@ def test_harmers_are_counted_for_harm_to_speaker() -> None:
 
 
 def test_category_map_covers_every_recogniser_category_and_only_data_categories() -> None:
-    from outcomes_chat.dialogue import recognise
+    from outcomes_chat.dialogue import DEFAULT_PROMPTS_DIR
+    from outcomes_chat.dialogue.script import load_signposting
 
-    assert set(bench.CATEGORY_MAP) == set(recognise.SAFETY_CATEGORIES)
+    assert set(bench.CATEGORY_MAP) == set(load_signposting(DEFAULT_PROMPTS_DIR).kinds)
     for targets in bench.CATEGORY_MAP.values():
-        assert targets
         assert targets <= set(bench.DATA_CATEGORIES) - {"none"}
-    assert bench.maps_to("harm_from_others", "harm_to_speaker")
-    assert bench.maps_to("crisis", "danger_at_home")
-    assert bench.maps_to("crisis", "neglect")  # several data categories: any is accepted
-    assert not bench.maps_to("cant_cope", "exploitation")
-    assert not bench.maps_to("no_such_category", "self_harm")
+    assert bench.maps_to("harm_to_speaker", "harm_to_speaker")
+    assert not bench.maps_to("harm_to_speaker", "exploitation")
+    assert not bench.maps_to("cant_cope", "self_harm")  # a wellbeing concern names no category
 
 
 def test_read_statements_checks_each_line(tmp_path: Path) -> None:

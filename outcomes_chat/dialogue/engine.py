@@ -67,10 +67,17 @@ class Engine:
         return Step(self.script, self.translate, self.recognisers, state)
 
     def start(
-        self, lang: str, *, review_outcomes: Sequence[Mapping[str, Any]] | None = None
+        self,
+        lang: str,
+        *,
+        review_outcomes: Sequence[Mapping[str, Any]] | None = None,
+        worker: str | None = None,
     ) -> Turn:
-        """Begin a conversation; with review_outcomes, a review of earlier agreed outcomes."""
-        state = State(framework=self.script.framework.id, lang=lang)
+        """Begin a conversation; with review_outcomes, a review of earlier agreed outcomes.
+
+        `worker` is the name of the worker who will hear of any safeguarding concern today.
+        """
+        state = State(framework=self.script.framework.id, lang=lang, worker=worker)
         if review_outcomes:
             state.mode = "review"
             state.outcomes = [_review_outcome(n, item) for n, item in enumerate(review_outcomes)]
@@ -117,10 +124,11 @@ def replay(
     *,
     translate: Translate | None = None,
     review_outcomes: Sequence[Mapping[str, Any]] | None = None,
+    worker: str | None = None,
 ) -> Turn:
     """Rebuild a conversation from its turn log: start, then every input in order."""
     engine = Engine(script, translate)
-    turn = engine.start(lang, review_outcomes=review_outcomes)
+    turn = engine.start(lang, review_outcomes=review_outcomes, worker=worker)
     for user_input in inputs:
         turn = engine.step(turn.state, user_input)
     return turn

@@ -25,6 +25,7 @@ from outcomes_chat.dialogue.analysers import Analyser, analyser_for
 from outcomes_chat.dialogue.analysers.en import split_sentences as split_sentences
 from outcomes_chat.dialogue.content import ContentError, load_document
 from outcomes_chat.dialogue.frameworks import load_framework
+from outcomes_chat.dialogue.script import load_signposting
 
 CONTROL_INTENTS = (
     "skip",
@@ -41,15 +42,6 @@ CONTROL_INTENTS = (
     "not_sure",
 )
 RATING_VALUES = ("met", "partly_met", "not_met", "unknown")
-SAFETY_CATEGORIES = (
-    "self_harm",
-    "harm_to_others",
-    "harm_from_others",
-    "abuse",
-    "neglect",
-    "crisis",
-    "cant_cope",
-)
 
 # A domain is recognised at this score (0..100). Every cue on its own clears it (unless weakened
 # by a forgiven slip and extra words); hints never do: they only add to a cue of their domain.
@@ -917,8 +909,16 @@ def _load(prompts_dir: Path, framework: str, lang: str) -> Recogniser:
     safety = _document(prompts_dir, safety_path, "safety")
     _check_header(prompts_dir, safety_path, safety, lang)
     safety_phrases: list[_Phrase] = []
-    for group in safety["categories"]:
-        order = SAFETY_CATEGORIES.index(group["id"])
+    # The kinds of risk are the service's taxonomy (signposting.yaml); the file's order breaks
+    # ties between cues that match at the same place.
+    kinds = load_signposting(prompts_dir).kinds
+    for order, group in enumerate(safety["categories"]):
+        if group["id"] not in kinds:
+            raise ContentError(
+                f"{_where(prompts_dir, safety_path, 'categories', group['id'])}: "
+                f"'{group['id']}' is not a kind of risk in prompts/signposting.yaml "
+                f"(they are: {', '.join(kinds)})."
+            )
         for text in group["cues"]:
             tokens = tuple(words(text))
             _require_words(prompts_dir, safety_path, "categorie", group["id"], text, tokens)
@@ -926,7 +926,7 @@ def _load(prompts_dir: Path, framework: str, lang: str) -> Recogniser:
     for text in safety.get("idioms", []):
         tokens = tuple(words(text))
         _require_words(prompts_dir, safety_path, "idiom", text, text, tokens)
-        safety_phrases.append(_Phrase(_IDIOM, "", tokens, text, len(SAFETY_CATEGORIES)))
+        safety_phrases.append(_Phrase(_IDIOM, "", tokens, text, len(kinds)))
 
     control_path = folder / "control.yaml"
     control_doc = _document(prompts_dir, control_path, "control")

@@ -64,26 +64,47 @@ class SignpostLine:
     text: str
     number: str | None
     categories: tuple[str, ...]
+    required: bool = False  # a local number the service must fill in for production
+
+    @property
+    def missing(self) -> bool:
+        """A line with a number placeholder whose number is not filled in."""
+        return self.number is not None and not self.number.strip()
 
     def applies_to(self, category: str) -> bool:
         """Whether this line is said for this kind of risk (and has its number filled in)."""
-        if self.number is not None and not self.number.strip():
-            return False
-        return not self.categories or category in self.categories
+        return not self.missing and category in self.categories
+
+
+@dataclass(frozen=True)
+class RiskKind:
+    """One kind of risk: how urgent it is and what is said first."""
+
+    tier: str  # immediate, safeguarding or wellbeing
+    reply: str
 
 
 @dataclass(frozen=True)
 class Signposting:
-    """The calm safety reply, the service's signposting lines and the offer to pause."""
+    """Each kind of risk's tier and reply, what each tier adds, and the service's lines."""
 
-    replies: Mapping[str, str]
-    offer: str
+    kinds: Mapping[str, RiskKind]
+    tiers: Mapping[str, Mapping[str, str]]
+    worker_unknown: str
     practitioner: str
     lines: tuple[SignpostLine, ...]
 
-    def reply_for(self, category: str) -> str:
-        """The reply for this kind of risk, or the default one."""
-        return self.replies.get(category, self.replies["default"])
+    def kind(self, category: str) -> RiskKind:
+        """The tier and reply of a kind of risk (KeyError for one the service has not set)."""
+        return self.kinds[category]
+
+    def lines_for(self, category: str) -> tuple[SignpostLine, ...]:
+        """The lines said for this kind of risk, in order."""
+        return tuple(line for line in self.lines if line.applies_to(category))
+
+    def missing_required(self) -> tuple[str, ...]:
+        """Ids of required lines whose local number is still empty."""
+        return tuple(line.id for line in self.lines if line.required and line.missing)
 
 
 @dataclass(frozen=True)
@@ -171,22 +192,39 @@ def load_signposting(prompts_dir: Path) -> Signposting:
     """Load prompts/signposting.yaml: what is said when someone may not be safe."""
     path = Path(prompts_dir) / "signposting.yaml"
     data = load_document(path, "signposting")
+    safety = data["safety"]
+    kinds = {
+        category: RiskKind(entry["tier"], entry["reply"])
+        for category, entry in safety["categories"].items()
+    }
     for index, entry in enumerate(data["signposting"]):
         if "{number}" in entry["text"] and "number" not in entry:
             problem = "the text has {number} but the entry has no 'number'"
             raise content_error_at(path, ["signposting", index], problem, "signposting")
+        unknown = [category for category in entry["categories"] if category not in kinds]
+        if unknown:
+            problem = f"'{unknown[0]}' is not a kind of risk under safety.categories"
+            raise content_error_at(
+                path, ["signposting", index, "categories"], problem, "signposting"
+            )
     lines = tuple(
         SignpostLine(
             id=entry["id"],
             text=entry["text"],
             number=entry.get("number"),
-            categories=tuple(entry.get("categories", ())),
+            categories=tuple(entry["categories"]),
+            required=bool(entry.get("required", False)),
         )
         for entry in data["signposting"]
         if entry.get("enabled", True)
     )
-    safety = data["safety"]
-    return Signposting(safety["replies"], safety["offer"], safety["practitioner"], lines)
+    return Signposting(
+        kinds=kinds,
+        tiers=safety["tiers"],
+        worker_unknown=safety["worker_unknown"],
+        practitioner=safety["practitioner"],
+        lines=lines,
+    )
 
 
 def _topic(entry: Mapping[str, Any], defaults: Mapping[str, Any]) -> Topic:

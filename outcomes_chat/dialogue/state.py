@@ -14,7 +14,7 @@ UNDO_DEPTH = 10
 # Fields that back never rolls back: the turn count, safety notes and worries only grow, and the
 # language, a pause and an open safety or stop offer are not steps of the conversation.
 NOT_UNDONE = frozenset(
-    {"turn", "safety", "concerns", "undo", "lang", "paused", "awaiting", "version"}
+    {"turn", "safety", "concerns", "undo", "lang", "paused", "awaiting", "version", "worker"}
 )
 
 
@@ -75,6 +75,7 @@ class SafetyNote:
     phase: str
     topic: str | None
     words: str
+    tier: str = ""  # immediate, safeguarding or wellbeing ("" in states from before tiers)
 
 
 @dataclass
@@ -84,6 +85,7 @@ class State:
     framework: str
     lang: str
     mode: str = "new"
+    worker: str | None = None  # the worker's name, said in "I will make sure ... knows today"
     phase: str = "welcome"
     turn: int = 0
     consent: bool | None = None

@@ -244,7 +244,8 @@ class Step:
             text = anywhere.paused_text(self, state.paused)
             return [Message(text, (self.button("resume"),), kind="question")]
         if state.awaiting == "safety":
-            offer = self.say(self.script.signposting.offer)
+            tier = self.script.signposting.tiers[state.safety[-1].tier or "immediate"]
+            offer = self.say(tier["offer"])
             return self.asking(offer, self.button("practitioner"), self.button("carry_on"))
         if state.awaiting == "stop":
             buttons = (self.button(value) for value in ("finish_now", "take_a_break", "carry_on"))

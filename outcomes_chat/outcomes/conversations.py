@@ -77,7 +77,10 @@ def start_conversation(
     review_outcomes: Sequence[dict[str, Any]] = (),
 ) -> Assessment:
     """Create the assessment, record consent per purpose and store the opening turn."""
-    first = engine.start(language, review_outcomes=list(review_outcomes) or None)
+    # The worker who starts it is the one a safeguarding concern is promised to reach today.
+    first = engine.start(
+        language, review_outcomes=list(review_outcomes) or None, worker=started_by.display_name
+    )
     assessment = Assessment(
         person=person,
         framework=framework,

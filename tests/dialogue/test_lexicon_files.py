@@ -12,7 +12,8 @@ import yaml
 from outcomes_chat.dialogue import DEFAULT_PROMPTS_DIR
 from outcomes_chat.dialogue.content import ContentError, load_document
 from outcomes_chat.dialogue.frameworks import load_framework
-from outcomes_chat.dialogue.recognise import CONTROL_INTENTS, SAFETY_CATEGORIES, Recogniser
+from outcomes_chat.dialogue.recognise import CONTROL_INTENTS, Recogniser
+from outcomes_chat.dialogue.script import load_signposting
 
 LEXICON = DEFAULT_PROMPTS_DIR / "lexicon"
 FILES = [
@@ -45,7 +46,8 @@ def test_control_covers_every_intent() -> None:
 
 def test_safety_covers_every_category() -> None:
     data = load_document(LEXICON / "en" / "safety.yaml", "safety")
-    assert [entry["id"] for entry in data["categories"]] == list(SAFETY_CATEGORIES)
+    kinds = load_signposting(DEFAULT_PROMPTS_DIR).kinds
+    assert {entry["id"] for entry in data["categories"]} == set(kinds)
     assert len(data["idioms"]) >= 10
 
 
@@ -133,9 +135,12 @@ def test_control_phrase_under_two_intents_is_refused(prompts: Path) -> None:
 def test_unknown_safety_category_names_the_entry(prompts: Path) -> None:
     rewrite(
         prompts / "lexicon/en/safety.yaml",
-        lambda d: entry(d, "categories", "crisis").update(id="panic"),
+        lambda d: entry(d, "categories", "cant_cope").update(id="panic"),
     )
-    with pytest.raises(ContentError, match=r'safety\.yaml, line \d+ \(categorie "panic"\)'):
+    with pytest.raises(
+        ContentError,
+        match=r"safety\.yaml, line \d+ \(categorie \"panic\"\): .panic. is not a kind of risk",
+    ):
         Recogniser.load(prompts, "carer", "en")
 
 

@@ -7,11 +7,11 @@ import pytest
 from outcomes_chat.dialogue import DEFAULT_PROMPTS_DIR, recognise
 from outcomes_chat.dialogue.recognise import (
     CONTROL_INTENTS,
-    SAFETY_CATEGORIES,
     DomainScore,
     Recogniser,
     split_sentences,
 )
+from outcomes_chat.dialogue.script import load_signposting
 
 
 @pytest.fixture(scope="module")
@@ -462,24 +462,24 @@ RISK = [
     ("self_harm", "I don't want to be here anymore."),
     ("self_harm", "I've been thinking about taking an overdose."),
     ("self_harm", "I feel suicidal some days."),
-    ("harm_to_others", "I'm scared I'll hurt him when he gets like that."),
-    ("harm_to_others", "I lost my temper with her and pushed her."),
-    ("harm_to_others", "Some days I could kill him."),
-    ("harm_from_others", "He hits me when he's confused."),
-    ("harm_from_others", "I'm scared of him when he drinks."),
-    ("harm_from_others", "My son punched me last week."),
-    ("harm_from_others", "She gets very aggressive and grabs me."),
-    ("harm_from_others", "He threatened me with a knife."),
-    ("abuse", "He takes my money and won't let me go out."),
-    ("abuse", "She shouts at me and calls me names all the time."),
-    ("abuse", "My nephew controls my money."),
+    ("harm_to_cared_for", "I'm scared I'll hurt him when he gets like that."),
+    ("harm_to_cared_for", "I lost my temper with her and pushed her."),
+    ("harm_to_cared_for", "Some days I could kill him."),
+    ("harm_to_speaker", "He hits me when he's confused."),
+    ("harm_to_speaker", "I'm scared of him when he drinks."),
+    ("harm_to_speaker", "My son punched me last week."),
+    ("harm_to_speaker", "She gets very aggressive and grabs me."),
+    ("harm_to_speaker", "He threatened me with a knife."),
+    ("exploitation", "He takes my money and won't let me go out."),
+    ("harm_to_speaker", "She shouts at me and calls me names all the time."),
+    ("exploitation", "My nephew controls my money."),
     ("neglect", "He's not eating and nobody comes in to check."),
     ("neglect", "Mum is left alone all day with no food."),
     ("neglect", "She's got bed sores and hasn't been washed for days."),
     ("neglect", "There's no heating and the house is freezing cold."),
-    ("crisis", "We're going to be evicted next week and have nowhere to go."),
-    ("crisis", "I had to call the police last night."),
-    ("crisis", "I can't keep him safe at home any more."),
+    ("neglect", "We're going to be evicted next week and have nowhere to go."),
+    ("danger_at_home", "I had to call the police last night."),
+    ("harm_to_cared_for", "I can't keep him safe at home any more."),
     ("cant_cope", "I can't cope any more."),
     ("cant_cope", "I'm at the end of my tether."),
     ("cant_cope", "I'm at breaking point."),
@@ -491,6 +491,9 @@ RISK = [
     ("cant_cope", "I cannae cope any more."),
     ("self_harm", "I dinnae want to be here any more."),
     ("self_harm", "Some days I think I just cannae go on."),
+    ("third_party", "He keeps saying he wants to die."),
+    ("child_carer", "My son has to wash me before school."),
+    ("substance_misuse", "He's drinking again, every day."),
 ]
 
 
@@ -503,7 +506,7 @@ def test_risk_is_caught(carer: Recogniser, category: str, saying: str) -> None:
 
 
 def test_every_category_is_exercised() -> None:
-    assert {category for category, _ in RISK} == set(SAFETY_CATEGORIES)
+    assert {category for category, _ in RISK} == set(load_signposting(DEFAULT_PROMPTS_DIR).kinds)
 
 
 def test_risk_is_caught_in_the_adult_framework_too(adult: Recogniser) -> None:
@@ -564,7 +567,7 @@ def test_odd_input_never_raises(framework: str, text: str) -> None:
     assert isinstance(recogniser.domain_sentences(text), dict)
     assert recogniser.control(text) in (None, *CONTROL_INTENTS)
     hit = recogniser.safety(text)
-    assert hit is None or hit.category in SAFETY_CATEGORIES
+    assert hit is None or hit.category in load_signposting(DEFAULT_PROMPTS_DIR).kinds
     assert isinstance(recogniser.is_negated(text), bool)
     assert all(sentence in text for sentence in split_sentences(text))
 

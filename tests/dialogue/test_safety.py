@@ -10,7 +10,7 @@ from outcomes_chat.dialogue.engine import Engine
 from outcomes_chat.dialogue.recognise import Recogniser
 from outcomes_chat.dialogue.script import Script
 
-from .talking import SKIP, YES, Conversation
+from .talking import SKIP, START, YES, Conversation
 
 CUE = "Some days I think I can't go on like this."
 BILLS = "The bills keep going up and I had to give up work to care for him."
@@ -123,6 +123,7 @@ def test_a_safety_cue_interrupts_every_phase_and_its_words_are_still_heard(
     assert flag == {
         "type": "safety_flag",
         "category": flag["category"],
+        "tier": "immediate",
         "turn": carer.state["turn"],
         "phase": phase,
     }
@@ -198,3 +199,40 @@ def test_different_risks_all_interrupt(carer: Conversation, words: str) -> None:
     alarmed = carer.say(words)
     assert alarmed.events[0].type == "safety_flag"
     assert alarmed.messages[0].kind == "safety"
+
+
+# -- each tier answers its kind of risk ----------------------------------------------------------
+
+
+def test_an_immediate_risk_gives_crisis_lines_and_the_offer_to_stop(carer: Conversation) -> None:
+    at_topic(carer)
+    alarmed = carer.say("I want to end my life")
+    assert carer.record["safety"][-1]["tier"] == "immediate"
+    assert "999" in alarmed.messages[1].text and "116 123" in alarmed.messages[1].text
+    assert carer.button_values() == ["practitioner", "carry_on"]
+
+
+def test_a_safeguarding_concern_gives_its_own_line_and_names_the_worker(
+    carer_script: Script,
+) -> None:
+    carer = Conversation(Engine(carer_script))
+    carer.start(worker="Amir Khan")
+    carer.say(START, YES, SKIP, SKIP, SKIP)
+    alarmed = carer.say("He hits me when he's had a drink")
+    lines = alarmed.messages[1].text
+    assert carer.record["safety"][-1]["category"] == "harm_to_speaker"
+    assert "0800 027 1234" in lines and "116 123" not in lines
+    assert "I will make sure Amir Khan knows about this today." in lines
+    assert carer.button_values() == ["practitioner", "carry_on"]
+
+
+def test_a_wellbeing_concern_is_noted_and_the_conversation_carries_on(
+    carer: Conversation,
+) -> None:
+    at_topic(carer)
+    noted = carer.say("I can't cope any more with the bills")
+    assert carer.record["safety"][-1]["tier"] == "wellbeing"
+    assert "note this for your support team" in noted.messages[1].text
+    assert carer.state["awaiting"] is None
+    assert carer.state["phase"] == "reflect"  # the words go on to be read back at once
+    assert "999" not in noted.text

@@ -17,23 +17,33 @@ _PAUSED_TEXT = {"consent": "consent_declined"}
 
 
 def safety(step: Step, category: str, text: str) -> None:
-    """Stop the script: calm reply, signposting, offer to pause; keep the words and flag."""
+    """Risk heard: the reply its tier needs, that kind's signposting, and a flag with the words.
+
+    Immediate and safeguarding risks offer to stop and talk now; a wellbeing concern is
+    acknowledged, noted for the team, and the conversation carries on.
+    """
     state = step.state
-    state.safety.append(SafetyNote(category, state.turn, state.phase, state.topic, text))
-    step.event("safety_flag", category=category, turn=state.turn, phase=state.phase)
+    signposting = step.script.signposting
+    kind = signposting.kind(category)
+    state.safety.append(SafetyNote(category, state.turn, state.phase, state.topic, text, kind.tier))
+    step.event("safety_flag", category=category, tier=kind.tier, turn=state.turn, phase=state.phase)
     if state.paused is not None:
         state.paused = None
         step.event("resumed")
-    signposting = step.script.signposting
-    step.messages.append(Message(step.say(signposting.reply_for(category)), kind="safety"))
+    step.messages.append(Message(step.say(kind.reply), kind="safety"))
     lines = [
-        step.say(line.text, number=line.number or "")
-        for line in signposting.lines
-        if line.applies_to(category)
+        step.say(line.text, number=line.number or "") for line in signposting.lines_for(category)
     ]
+    tier = signposting.tiers[kind.tier]
+    if "promise" in tier:
+        worker = state.worker or step.say(signposting.worker_unknown)
+        lines.append(step.say(tier["promise"], worker=worker))
+    if "note" in tier:
+        lines.append(step.say(tier["note"]))
     if lines:
         step.messages.append(Message("\n".join(lines), kind="signposting"))
-    state.awaiting = "safety"
+    if "offer" in tier:
+        state.awaiting = "safety"
 
 
 def on_offer(step: Step, offer: str, intent: str | None) -> bool:
