@@ -79,7 +79,7 @@ _MAX_CHARS = 10_000
 
 _CUE, _HINT, _NEG_BEFORE, _NEG_AFTER, _NEG_EITHER, _PLAIN = range(6)
 _NEGATION_KINDS = {"before": _NEG_BEFORE, "after": _NEG_AFTER, "either": _NEG_EITHER}
-_SAFETY, _IDIOM = range(2)
+_SAFETY, _IDIOM, _PAIR_ONE, _PAIR_OTHER = range(4)
 _FEELING, _WISH = 7, 8
 # A feeling cue right after one of these is not said ("not worried", "no fear of that").
 _NOT_FELT = frozenset({"not", "no", "never", "nothing", "nae", "without"})
@@ -341,16 +341,21 @@ class Recogniser:
         return self._control[best[0]] if best else None
 
     def safety(self, text: str) -> SafetyHit | None:
-        """The first cue of risk in the text (idioms like "my feet are killing me" excluded)."""
+        """The first cue of risk in the text (idioms like "my feet are killing me" excluded).
+
+        A cue is a phrase ("end it all") or a pair of concepts said in one sentence (a fall and
+        hours on the floor; tablets and saving them up): either way, the earliest wins.
+        """
         full = self._analyse(text).full
         matches = self._safety_index.find(full)
         idioms = [m for m in matches if m.phrase.kind == _IDIOM]
-        hits = [
-            m
-            for m in matches
-            if m.phrase.kind == _SAFETY
-            and not any(i.start <= m.end and m.start <= i.end for i in idioms)
-        ]
+
+        def plain(match: _Match) -> bool:
+            return not any(i.start <= match.end and match.start <= i.end for i in idioms)
+
+        hits = [m for m in matches if m.phrase.kind == _SAFETY and plain(m)]
+        sides = [m for m in matches if m.phrase.kind >= _PAIR_ONE and plain(m)]
+        hits.extend(_pairs_said(sides, full))
         if not hits:
             return None
         first = min(hits, key=lambda m: (m.start, -(m.end - m.start), m.phrase.order))
@@ -712,6 +717,27 @@ def _said_of_other(match: _Match, others: AboutOthers, full: _Stream, content: _
     return False
 
 
+def _pairs_said(matches: list[_Match], full: _Stream) -> list[_Match]:
+    """One match per concept pair whose two sides stand in one sentence, at the earlier side.
+
+    A pair's sides share a label "<category>#<n>"; the match returned carries the category.
+    """
+    sides: dict[tuple[str, int], dict[int, _Match]] = {}
+    for match in matches:
+        key = (match.phrase.label, full.sentence[match.start])
+        sides.setdefault(key, {}).setdefault(match.phrase.kind, match)
+    said: list[_Match] = []
+    for (label, _sentence), found in sides.items():
+        if len(found) == 2:
+            one, other = found[_PAIR_ONE], found[_PAIR_OTHER]
+            earlier = min(one, other, key=lambda m: m.start)
+            category = label.partition("#")[0]
+            text = f"{one.phrase.text} + {other.phrase.text}"
+            pair = _Phrase(_SAFETY, category, earlier.phrase.words, text, earlier.phrase.order)
+            said.append(_Match(pair, earlier.start, max(one.end, other.end), 0, 1.0))
+    return said
+
+
 def _one_swap(token: str, candidates: Iterable[str]) -> str | None:
     """The first candidate that is token with two neighbouring letters swapped, if any."""
     for candidate in candidates:
@@ -923,6 +949,13 @@ def _load(prompts_dir: Path, framework: str, lang: str) -> Recogniser:
             tokens = tuple(words(text))
             _require_words(prompts_dir, safety_path, "categorie", group["id"], text, tokens)
             safety_phrases.append(_Phrase(_SAFETY, group["id"], tokens, text, order))
+        for number, pair in enumerate(group.get("pairs", [])):
+            label = f"{group['id']}#{number}"
+            for kind, side in ((_PAIR_ONE, "one"), (_PAIR_OTHER, "other")):
+                for text in pair[side]:
+                    tokens = tuple(words(text))
+                    _require_words(prompts_dir, safety_path, "categorie", group["id"], text, tokens)
+                    safety_phrases.append(_Phrase(kind, label, tokens, text, order))
     for text in safety.get("idioms", []):
         tokens = tuple(words(text))
         _require_words(prompts_dir, safety_path, "idiom", text, text, tokens)

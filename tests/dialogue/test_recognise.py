@@ -590,3 +590,32 @@ def test_load_is_cached_per_framework_and_language() -> None:
     first = Recogniser.load(DEFAULT_PROMPTS_DIR, "carer", "en")
     assert Recogniser.load(DEFAULT_PROMPTS_DIR / ".." / "prompts", "carer", "en") is first
     assert Recogniser.load(DEFAULT_PROMPTS_DIR, "adult", "en") is not first
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("She fell in the hall and lay there for hours.", "danger_at_home"),
+        ("He's been saving up his tablets in a drawer.", "self_harm"),
+        ("I gave him his tablets twice by mistake.", "harm_to_cared_for"),
+        ("Somebody has been taking money out of her account.", "exploitation"),
+        ("I left the gas on again and the pan burned.", "danger_at_home"),
+    ],
+)
+def test_two_concepts_in_one_sentence_are_heard_as_risk(
+    carer: Recogniser, text: str, category: str
+) -> None:
+    hit = carer.safety(text)
+    assert hit is not None and hit.category == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I fell asleep on the sofa for hours.",  # "fell" and "hours", but asleep
+        "She takes her tablets every morning with her tea.",  # tablets, no second concept
+        "The money from the bank holiday market was lovely.",
+    ],
+)
+def test_one_concept_or_an_idiom_is_not_risk(carer: Recogniser, text: str) -> None:
+    assert carer.safety(text) is None
