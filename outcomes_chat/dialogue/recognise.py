@@ -79,7 +79,10 @@ _MAX_CHARS = 10_000
 
 _CUE, _HINT, _NEG_BEFORE, _NEG_AFTER, _NEG_EITHER, _PLAIN = range(6)
 _NEGATION_KINDS = {"before": _NEG_BEFORE, "after": _NEG_AFTER, "either": _NEG_EITHER}
-_SAFETY, _IDIOM, _PAIR_ONE, _PAIR_OTHER = range(4)
+_SAFETY, _IDIOM, _PAIR_ONE, _PAIR_OTHER, _ACTION = range(5)
+# How many words before a harmful action its doer may stand ("he then grabbed"), and after
+# it whom it was done to ("hit me", "pushed my mum").
+_ROLE_REACH = 3
 _FEELING, _WISH = 7, 8
 # A feeling cue right after one of these is not said ("not worried", "no fear of that").
 _NOT_FELT = frozenset({"not", "no", "never", "nothing", "nae", "without"})
@@ -156,6 +159,17 @@ class _Analysis:
     dropped: list[_Match]  # mentions a dismissal in reach took away ("money's fine")
     feelings: tuple[str, ...]  # feelings said, in text order, each once
     negations: list[_Match]  # dismissals found ("fine", "no worries about")
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Who does a harmful action to whom: "he hit me" harms the speaker, "I hit him" the other."""
+
+    speaker: frozenset[str]
+    others: frozenset[str]
+    intransitive: frozenset[tuple[str, ...]]  # actions that need no one after them
+    by_other: str  # the kind of risk when someone else does it to the speaker
+    by_speaker: str  # the kind of risk when the speaker does it to someone else
 
 
 @dataclass(frozen=True)
@@ -242,6 +256,7 @@ class Recogniser:
         about_others: AboutOthers | None = None,
         wish_phrases: Sequence[_Phrase] = (),
         analyser: Analyser | None = None,
+        roles: Roles | None = None,
     ) -> None:
         self.analyser = analyser or analyser_for(lang)
         self.framework = framework
@@ -284,6 +299,7 @@ class Recogniser:
             _PhraseIndex(feeling_phrases, within_clause=True) if feeling_phrases else None
         )
         self._ratings = dict(ratings or {})
+        self._roles = roles
         self._wish_index = _PhraseIndex(wish_phrases) if wish_phrases else None
         self._about_others = about_others
         self._words: dict[str, tuple[str, float]] = {}
@@ -354,8 +370,11 @@ class Recogniser:
             return not any(i.start <= match.end and match.start <= i.end for i in idioms)
 
         hits = [m for m in matches if m.phrase.kind == _SAFETY and plain(m)]
-        sides = [m for m in matches if m.phrase.kind >= _PAIR_ONE and plain(m)]
+        sides = [m for m in matches if m.phrase.kind in (_PAIR_ONE, _PAIR_OTHER) and plain(m)]
         hits.extend(_pairs_said(sides, full))
+        if self._roles is not None:
+            actions = [m for m in matches if m.phrase.kind == _ACTION and plain(m)]
+            hits.extend(_who_harms_whom(actions, full, self._roles))
         if not hits:
             return None
         first = min(hits, key=lambda m: (m.start, -(m.end - m.start), m.phrase.order))
@@ -717,6 +736,49 @@ def _said_of_other(match: _Match, others: AboutOthers, full: _Stream, content: _
     return False
 
 
+def _who_harms_whom(actions: list[_Match], full: _Stream, roles: Roles) -> list[_Match]:
+    """A harmful action as a hit for whoever it harms, when who did it to whom is said.
+
+    The doer is the nearest person word before the action in its clause, the one harmed the
+    first person word after it: "he grabbed my arm" harms the speaker, "I shook him" the other
+    person. An action done to oneself or to nobody ("I hit my head", "he pushed the trolley")
+    is not risk; one that needs no object ("him lashing out") takes its doer alone.
+    """
+    hits: list[_Match] = []
+    for action in actions:
+        doer = _party(full, action.start - 1, -1, roles, action.start)
+        harmed = _party(full, action.end + 1, 1, roles, action.start)
+        if action.phrase.words in roles.intransitive and doer is not None:
+            harmed = "speaker" if doer == "other" else "other"
+        if doer == "other" and harmed == "speaker":
+            category = roles.by_other
+        elif doer == "speaker" and harmed == "other":
+            category = roles.by_speaker
+        else:
+            continue
+        phrase = action.phrase
+        said = _Phrase(_SAFETY, category, phrase.words, phrase.text, phrase.order)
+        hits.append(_Match(said, action.start, action.end, action.gaps, action.fuzz))
+    return hits
+
+
+def _party(full: _Stream, position: int, step: int, roles: Roles, anchor: int) -> str | None:
+    """ "speaker" or "other": the first person word from position, within reach and clause."""
+    where = (full.sentence[anchor], full.clause[anchor])
+    for _ in range(_ROLE_REACH):
+        if not 0 <= position < len(full.tokens):
+            return None
+        if (full.sentence[position], full.clause[position]) != where:
+            return None
+        token = full.tokens[position]
+        if token in roles.speaker:
+            return "speaker"
+        if token in roles.others:
+            return "other"
+        position += step
+    return None
+
+
 def _pairs_said(matches: list[_Match], full: _Stream) -> list[_Match]:
     """One match per concept pair whose two sides stand in one sentence, at the earlier side.
 
@@ -956,6 +1018,26 @@ def _load(prompts_dir: Path, framework: str, lang: str) -> Recogniser:
                     tokens = tuple(words(text))
                     _require_words(prompts_dir, safety_path, "categorie", group["id"], text, tokens)
                     safety_phrases.append(_Phrase(kind, label, tokens, text, order))
+    roles = None
+    if "roles" in safety:
+        data = safety["roles"]
+        for category in (data["by_other"], data["by_speaker"]):
+            if category not in kinds:
+                raise ContentError(
+                    f"{_shown(prompts_dir, safety_path)}: roles names '{category}', which is "
+                    "not a kind of risk in prompts/signposting.yaml."
+                )
+        roles = Roles(
+            frozenset(w for text in data["speaker"] for w in words(text)),
+            frozenset(w for text in data["others"] for w in words(text)),
+            frozenset(tuple(words(text)) for text in data.get("intransitive", [])),
+            data["by_other"],
+            data["by_speaker"],
+        )
+        for text in (*data["actions"], *data.get("intransitive", [])):
+            tokens = tuple(words(text))
+            _require_words(prompts_dir, safety_path, "role", "actions", text, tokens)
+            safety_phrases.append(_Phrase(_ACTION, "", tokens, text, len(kinds)))
     for text in safety.get("idioms", []):
         tokens = tuple(words(text))
         _require_words(prompts_dir, safety_path, "idiom", text, text, tokens)
@@ -990,6 +1072,7 @@ def _load(prompts_dir: Path, framework: str, lang: str) -> Recogniser:
         about_others,
         wish_phrases,
         analyser,
+        roles,
     )
 
 

@@ -619,3 +619,27 @@ def test_two_concepts_in_one_sentence_are_heard_as_risk(
 )
 def test_one_concept_or_an_idiom_is_not_risk(carer: Recogniser, text: str) -> None:
     assert carer.safety(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("He grabbed my arm, I'm black and blue.", "harm_to_speaker"),
+        ("Him lashing out is the worst of it.", "harm_to_speaker"),
+        ("He thumped me last night.", "harm_to_speaker"),
+        ("I shook him, I'm so ashamed.", "harm_to_cared_for"),
+    ],
+)
+def test_who_harms_whom_decides_the_kind_of_risk(
+    carer: Recogniser, text: str, category: str
+) -> None:
+    hit = carer.safety(text)
+    assert hit is not None and hit.category == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I hit my head on the cupboard.", "He pushed the trolley round the shop.", "My feet hurt."],
+)
+def test_an_action_done_to_oneself_or_to_nobody_is_not_risk(carer: Recogniser, text: str) -> None:
+    assert carer.safety(text) is None
