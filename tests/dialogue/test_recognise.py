@@ -643,3 +643,34 @@ def test_who_harms_whom_decides_the_kind_of_risk(
 )
 def test_an_action_done_to_oneself_or_to_nobody_is_not_risk(carer: Recogniser, text: str) -> None:
     assert carer.safety(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("I'm no coping.", "cant_cope"),  # Scots "no" for "not"
+        ("I'm scared of what I might do to him.", "harm_to_cared_for"),
+        ("They'd manage fine without me.", "self_harm"),
+        ("He has stopped eating and drinking.", "neglect"),
+        ("My wee girl does my personal care.", "child_carer"),
+        ("He checks my phone all the time.", "harm_to_speaker"),
+    ],
+)
+def test_risk_said_in_everyday_words_from_the_issue_is_heard(
+    carer: Recogniser, text: str, category: str
+) -> None:
+    hit = carer.safety(text)
+    assert hit is not None and hit.category == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I could strangle whoever designed that form.",
+        "I was desperate for the toilet.",
+        "The patient transport ambulance was late again.",
+        "I'm checking my phone every five minutes.",
+    ],
+)
+def test_harmless_sayings_are_not_risk(carer: Recogniser, text: str) -> None:
+    assert carer.safety(text) is None
