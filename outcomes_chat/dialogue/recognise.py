@@ -83,6 +83,8 @@ _SAFETY, _IDIOM, _PAIR_ONE, _PAIR_OTHER, _ACTION = range(5)
 # How many words before a harmful action its doer may stand ("he then grabbed"), and after
 # it whom it was done to ("hit me", "pushed my mum").
 _ROLE_REACH = 3
+# Tiers of risk, most urgent first (prompts/signposting.yaml).
+_TIERS = ("immediate", "safeguarding", "wellbeing")
 _FEELING, _WISH = 7, 8
 # A feeling cue right after one of these is not said ("not worried", "no fear of that").
 _NOT_FELT = frozenset({"not", "no", "never", "nothing", "nae", "without"})
@@ -168,6 +170,7 @@ class Roles:
     speaker: frozenset[str]
     others: frozenset[str]
     intransitive: frozenset[tuple[str, ...]]  # actions that need no one after them
+    said_of_others: Mapping[str, str]  # e.g. self_harm said of "he" is third_party
     by_other: str  # the kind of risk when someone else does it to the speaker
     by_speaker: str  # the kind of risk when the speaker does it to someone else
 
@@ -257,6 +260,7 @@ class Recogniser:
         wish_phrases: Sequence[_Phrase] = (),
         analyser: Analyser | None = None,
         roles: Roles | None = None,
+        urgency: Mapping[str, int] | None = None,
     ) -> None:
         self.analyser = analyser or analyser_for(lang)
         self.framework = framework
@@ -300,6 +304,7 @@ class Recogniser:
         )
         self._ratings = dict(ratings or {})
         self._roles = roles
+        self._urgency = dict(urgency or {})  # kind of risk -> 0 most urgent
         self._wish_index = _PhraseIndex(wish_phrases) if wish_phrases else None
         self._about_others = about_others
         self._words: dict[str, tuple[str, float]] = {}
@@ -377,7 +382,19 @@ class Recogniser:
             hits.extend(_who_harms_whom(actions, full, self._roles))
         if not hits:
             return None
-        first = min(hits, key=lambda m: (m.start, -(m.end - m.start), m.phrase.order))
+        if self._roles is not None:
+            hits = [_said_of_whom(hit, full, self._roles) for hit in hits]
+        # Several risks in one answer: the most urgent is answered, then the earliest.
+        urgency = self._urgency
+        first = min(
+            hits,
+            key=lambda m: (
+                urgency.get(m.phrase.label, 0),
+                m.start,
+                -(m.end - m.start),
+                m.phrase.order,
+            ),
+        )
         return SafetyHit(first.phrase.label, first.phrase.text)
 
     def is_negated(self, text: str) -> bool:
@@ -736,6 +753,18 @@ def _said_of_other(match: _Match, others: AboutOthers, full: _Stream, content: _
     return False
 
 
+def _said_of_whom(hit: _Match, full: _Stream, roles: Roles) -> _Match:
+    """A risk to oneself said of someone else ("he had been suicidal") is theirs."""
+    other_kind = roles.said_of_others.get(hit.phrase.label)
+    if other_kind is None or _party(full, hit.start - 1, -1, roles, hit.start) != "other":
+        return hit
+    if any(token in roles.speaker for token in full.tokens[hit.start : hit.end + 1]):
+        return hit  # "they'd manage fine without me" is the speaker's own
+    phrase = hit.phrase
+    moved = _Phrase(phrase.kind, other_kind, phrase.words, phrase.text, phrase.order)
+    return _Match(moved, hit.start, hit.end, hit.gaps, hit.fuzz)
+
+
 def _who_harms_whom(actions: list[_Match], full: _Stream, roles: Roles) -> list[_Match]:
     """A harmful action as a hit for whoever it harms, when who did it to whom is said.
 
@@ -1021,7 +1050,9 @@ def _load(prompts_dir: Path, framework: str, lang: str) -> Recogniser:
     roles = None
     if "roles" in safety:
         data = safety["roles"]
-        for category in (data["by_other"], data["by_speaker"]):
+        said_of_others = data.get("said_of_others", {})
+        named = [data["by_other"], data["by_speaker"], *said_of_others, *said_of_others.values()]
+        for category in named:
             if category not in kinds:
                 raise ContentError(
                     f"{_shown(prompts_dir, safety_path)}: roles names '{category}', which is "
@@ -1031,6 +1062,7 @@ def _load(prompts_dir: Path, framework: str, lang: str) -> Recogniser:
             frozenset(w for text in data["speaker"] for w in words(text)),
             frozenset(w for text in data["others"] for w in words(text)),
             frozenset(tuple(words(text)) for text in data.get("intransitive", [])),
+            dict(data.get("said_of_others", {})),
             data["by_other"],
             data["by_speaker"],
         )
@@ -1073,6 +1105,7 @@ def _load(prompts_dir: Path, framework: str, lang: str) -> Recogniser:
         wish_phrases,
         analyser,
         roles,
+        {category: _TIERS.index(kind.tier) for category, kind in kinds.items()},
     )
 
 

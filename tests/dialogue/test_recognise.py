@@ -596,7 +596,11 @@ def test_load_is_cached_per_framework_and_language() -> None:
     ("text", "category"),
     [
         ("She fell in the hall and lay there for hours.", "danger_at_home"),
-        ("He's been saving up his tablets in a drawer.", "self_harm"),
+        ("I've been saving up my tablets in a drawer.", "self_harm"),
+        ("He's been saving up his tablets in a drawer.", "third_party"),  # his risk
+        ("He had been suicidal for years.", "third_party"),
+        # Two risks: the more urgent is answered, though "desperate" comes first.
+        ("I got so desperate that I was hurting myself.", "self_harm"),
         ("I gave him his tablets twice by mistake.", "harm_to_cared_for"),
         ("Somebody has been taking money out of her account.", "exploitation"),
         ("I left the gas on again and the pan burned.", "danger_at_home"),

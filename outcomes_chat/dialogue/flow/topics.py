@@ -72,7 +72,7 @@ def yes_or_no(step: Step, topic: Topic, answer: str, text: str) -> None:
     if answer != topic.concern_on:
         all_well(step, topic)
         return
-    words = text or step.say(step.script.buttons[answer])
+    words = text or step.say(step.script.buttons.get(answer, answer))
     note_concern(step, topic, words)
     if topic.concern_intro:
         step.lead.append(step.say(topic.concern_intro))
