@@ -21,6 +21,10 @@ from outcomes_chat.dialogue.wording import Translate, Wording
 MAX_INPUT_CHARS = 2000
 
 _DIGRESSIONS = frozenset({"help", "why", "repeat"})
+# Where words that raised a concern are still heard as the answer to an open question, to be
+# read back and confirmed. Elsewhere (reading back, ratings, follow-ups, the summary) they
+# are never stored as that answer: the question is asked again after the safety reply.
+_HEARD_DESPITE_RISK = frozenset({"opener", "topic", "concern", "remembered", "anything_else"})
 # Intents a phase handler reads as an answer; the others steer (back, pause, stop...).
 _ANSWERS = frozenset({"yes", "no", "not_sure", "skip"})
 
@@ -70,8 +74,9 @@ class Step:
         text = utterance.text
         hit = self.safety_hit(text) if text else None
         if hit is not None:
+            answering_an_offer = state.awaiting is not None
             anywhere.safety(self, hit.category, text)
-            if not state.finished:
+            if not state.finished and not answering_an_offer:
                 self.understand_despite_risk(text)
             return
         if state.finished:
@@ -106,19 +111,29 @@ class Step:
         else:
             self.spec.handle(self, text, intent)
 
+    def pending_offer(self) -> str:
+        """The offer to stop and talk of the latest risk that has one (a wellbeing note has none;
+        a note from before tiers is taken as immediate)."""
+        tiers = self.script.signposting.tiers
+        for note in reversed(self.state.safety):
+            tier = tiers.get(note.tier or "immediate", {})
+            if "offer" in tier:
+                return tier["offer"]
+        return tiers["immediate"]["offer"]
+
     def understand_despite_risk(self, text: str) -> None:
-        """The words that raised a concern are still an answer: heard as they would have
-        been (an outcome to read back, a follow-up answer), so nothing is lost or asked
-        twice. The safety reply speaks first; the offer to stop waits before what comes next.
+        """The words that raised a concern, said to an open question, are still its answer:
+        read back to be confirmed, so nothing is lost or asked twice. The safety reply speaks
+        first; any offer to stop waits before what comes next.
         """
-        offer, self.state.awaiting = self.state.awaiting, None
+        if self.state.phase not in _HEARD_DESPITE_RISK:
+            return  # a reading back, a rating or a follow-up is asked again after the offer
         intent = self.hear.reply_intent(text)
         if intent is None or intent in _ANSWERS:
-            if self.spec.kind == "rating" and self.hear.rating(text):
-                intent = None
+            offer, self.state.awaiting = self.state.awaiting, None
             self.spec.handle(self, text, intent)
+            self.state.awaiting = offer
         self.lead.clear()  # the safety reply is what is said now
-        self.state.awaiting = offer
 
     def typed_button(self, text: str) -> str | None:
         """The button whose label the person typed ("Move on", "That's right"), if any:
@@ -244,8 +259,7 @@ class Step:
             text = anywhere.paused_text(self, state.paused)
             return [Message(text, (self.button("resume"),), kind="question")]
         if state.awaiting == "safety":
-            tier = self.script.signposting.tiers[state.safety[-1].tier or "immediate"]
-            offer = self.say(tier["offer"])
+            offer = self.say(self.pending_offer())
             return self.asking(offer, self.button("practitioner"), self.button("carry_on"))
         if state.awaiting == "stop":
             buttons = (self.button(value) for value in ("finish_now", "take_a_break", "carry_on"))

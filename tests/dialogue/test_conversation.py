@@ -748,8 +748,8 @@ def test_the_safety_offer_typed_at_a_rating_pauses_to_talk(carer: Conversation) 
     carer.say(SLEEP, YES, "some days I feel like ending it all")
     turn = carer.say("Talk to the worker with me")
     assert turn.phase == "paused"
-    # The disclosure was heard at the rating as it would have been; the offer's label was not.
-    assert carer.record["outcomes"][0]["rating_words"] == "some days I feel like ending it all"
+    # Neither the disclosure nor the offer's label is taken as the rating.
+    assert carer.record["outcomes"][0]["rating_words"] is None
 
 
 @pytest.mark.parametrize(

@@ -96,6 +96,9 @@ PHASES: dict[str, Callable[[Conversation], object]] = {
 }
 
 
+HEARD_AS_AN_ANSWER = frozenset({"opener", "topic", "remembered", "anything_else"})
+
+
 def heard_without_risk(carer_script: Script, phase: str) -> Conversation:
     """The same conversation with safety cues switched off: how the words would be heard."""
     twin = Conversation(Engine(carer_script))
@@ -113,6 +116,8 @@ def test_a_safety_cue_interrupts_every_phase_and_its_words_are_still_heard(
     twin = heard_without_risk(carer_script, phase)
     PHASES[phase](carer)
     assert carer.state["phase"] == phase
+    pending = carer.turn.question.text if carer.turn.question else ""
+    outcomes_before = carer.record["outcomes"]
 
     alarmed = carer.say(CUE)
 
@@ -131,11 +136,16 @@ def test_a_safety_cue_interrupts_every_phase_and_its_words_are_still_heard(
 
     carried_on = carer.press("carry_on")
     assert carried_on.text.startswith("We'll carry on.")
-    # Nothing lost, nothing asked twice: the words were heard as they would have been.
-    assert carer.record["outcomes"] == twin.record["outcomes"]
-    assert carer.state["phase"] == twin.state["phase"]
-    assert carer.state["pending"] == twin.state["pending"]
-    assert twin.turn.question is None or twin.turn.question.text.split(". ")[-1] in carried_on.text
+    if phase in HEARD_AS_AN_ANSWER:
+        # Said to an open question, the words are still its answer, read back to confirm.
+        assert carer.record["outcomes"] == twin.record["outcomes"]
+        assert carer.state["phase"] == twin.state["phase"]
+        assert carer.state["pending"] == twin.state["pending"]
+    else:
+        # Never stored as a reading back, rating, follow-up or summary: asked again.
+        assert carer.record["outcomes"] == outcomes_before
+        assert carer.state["phase"] == phase
+        assert pending.split(". ")[-1] in carried_on.text
 
 
 def test_talking_to_the_practitioner_pauses_and_keeps_the_flag(carer: Conversation) -> None:
@@ -146,9 +156,8 @@ def test_talking_to_the_practitioner_pauses_and_keeps_the_flag(carer: Conversati
     assert "talk to the worker who is helping you" in paused.text
     assert carer.events("paused")[-1] == {"type": "paused", "reason": "safety"}
     resumed = carer.press("resume")
-    # "Some days..." was heard at the rating as "partly", its words kept beside it.
-    assert resumed.text.startswith("Welcome back. Let's carry on. What would you like")
-    assert carer.record["outcomes"][0]["rating_words"] == CUE
+    assert resumed.text == "Welcome back. Let's carry on. How are things with this now?"
+    assert carer.record["outcomes"][0]["rating_words"] is None  # a disclosure is not a rating
     assert len(carer.record["safety"]) == 1
 
 
@@ -236,3 +245,21 @@ def test_a_wellbeing_concern_is_noted_and_the_conversation_carries_on(
     assert carer.state["awaiting"] is None
     assert carer.state["phase"] == "reflect"  # the words go on to be read back at once
     assert "999" not in noted.text
+
+
+def test_a_wellbeing_concern_said_at_an_offer_keeps_the_offer(carer: Conversation) -> None:
+    carer.begin()
+    carer.say("I want to end it all")
+    turn = carer.say("I can't cope")
+    assert [note["tier"] for note in carer.record["safety"]] == ["immediate", "wellbeing"]
+    assert carer.button_values() == ["practitioner", "carry_on"]
+    assert "stop and talk" in turn.messages[-1].text
+
+
+def test_a_disclosure_at_a_follow_up_is_never_stored_as_its_answer(carer: Conversation) -> None:
+    at_rating(carer)
+    carer.press("not_met")
+    carer.say("Honestly I wish I was dead")
+    carer.press("carry_on")
+    assert carer.state["phase"] == "wish"
+    assert carer.record["outcomes"][0]["wish"] is None

@@ -42,7 +42,7 @@ def safety(step: Step, category: str, text: str) -> None:
         lines.append(step.say(tier["note"]))
     if lines:
         step.messages.append(Message("\n".join(lines), kind="signposting"))
-    if "offer" in tier:
+    if "offer" in tier and not state.finished:
         state.awaiting = "safety"
 
 
