@@ -150,3 +150,24 @@ def test_serve_in_production_refuses_an_empty_required_local_number(app, monkeyp
     result = app.test_cli_runner().invoke(args=["serve", "--port", "5999"])
     assert result.exit_code == 2
     assert "put in the service's local number for adult_protection" in result.output
+
+
+def test_the_wsgi_entry_point_refuses_to_start_in_production_without_local_numbers(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {
+        **os.environ,
+        "OUTCOMES_ENV": "production",
+        "SECRET_KEY": "x" * 40,
+        "OUTCOMES_INSTANCE_PATH": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "put in the service's local number for adult_protection" in result.stderr

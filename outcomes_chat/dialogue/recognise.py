@@ -168,7 +168,8 @@ class Roles:
     """Who does a harmful action to whom: "he hit me" harms the speaker, "I hit him" the other."""
 
     speaker: frozenset[str]
-    others: frozenset[str]
+    others: frozenset[str]  # he, she, him, her...
+    persons: frozenset[str]  # people named: mum, husband, son...
     intransitive: frozenset[tuple[str, ...]]  # actions that need no one after them
     said_of_others: Mapping[str, str]  # e.g. self_harm said of "he" is third_party
     by_other: str  # the kind of risk when someone else does it to the speaker
@@ -372,7 +373,9 @@ class Recogniser:
         idioms = [m for m in matches if m.phrase.kind == _IDIOM]
 
         def plain(match: _Match) -> bool:
-            return not any(i.start <= match.end and match.start <= i.end for i in idioms)
+            # A cue that ends inside an idiom is the idiom ("we can't go on holiday"); one that
+            # goes on past it is not ("desperate to die" is more than "desperate to").
+            return not any(i.start <= match.end <= i.end for i in idioms)
 
         hits = [m for m in matches if m.phrase.kind == _SAFETY and plain(m)]
         sides = [m for m in matches if m.phrase.kind in (_PAIR_ONE, _PAIR_OTHER) and plain(m)]
@@ -769,9 +772,10 @@ def _who_harms_whom(actions: list[_Match], full: _Stream, roles: Roles) -> list[
     """A harmful action as a hit for whoever it harms, when who did it to whom is said.
 
     The doer is the nearest person word before the action in its clause, the one harmed the
-    first person word after it: "he grabbed my arm" harms the speaker, "I shook him" the other
-    person. An action done to oneself or to nobody ("I hit my head", "he pushed the trolley")
-    is not risk; one that needs no object ("him lashing out") takes its doer alone.
+    first person word after it: "he grabbed my arm" harms the speaker; "I shook him", "I hit my
+    husband" and "my brother hit my mum" harm someone the speaker cares for. An action done
+    to oneself or to nobody ("I hit my head", "he pushed the trolley") is not risk; one that
+    needs no object ("him lashing out") takes its doer alone.
     """
     hits: list[_Match] = []
     for action in actions:
@@ -781,8 +785,10 @@ def _who_harms_whom(actions: list[_Match], full: _Stream, roles: Roles) -> list[
             harmed = "speaker" if doer == "other" else "other"
         if doer == "other" and harmed == "speaker":
             category = roles.by_other
-        elif doer == "speaker" and harmed == "other":
+        elif doer == "speaker" and harmed in ("other", "someone"):
             category = roles.by_speaker
+        elif doer in ("other", "someone") and harmed == "someone":
+            category = roles.by_speaker  # someone named, harmed by another
         else:
             continue
         phrase = action.phrase
@@ -792,7 +798,9 @@ def _who_harms_whom(actions: list[_Match], full: _Stream, roles: Roles) -> list[
 
 
 def _party(full: _Stream, position: int, step: int, roles: Roles, anchor: int) -> str | None:
-    """ "speaker" or "other": the first person word from position, within reach and clause."""
+    """Who stands nearest from position, within reach and clause: "speaker" (I, me, my
+    own arm), "someone" (a person named: "my mum", "her husband", "dad") or "other" (he,
+    she, him, her)."""
     where = (full.sentence[anchor], full.clause[anchor])
     for _ in range(_ROLE_REACH):
         if not 0 <= position < len(full.tokens):
@@ -800,16 +808,19 @@ def _party(full: _Stream, position: int, step: int, roles: Roles, anchor: int) -
         if (full.sentence[position], full.clause[position]) != where:
             return None
         token = full.tokens[position]
+        after = full.tokens[position + 1] if position + 1 < len(full.tokens) else ""
         if token in roles.speaker:
-            return "speaker"
+            return "someone" if step > 0 and after in roles.persons else "speaker"
+        if token in roles.persons:
+            return "someone"
         if token in roles.others:
-            return "other"
+            return "someone" if step > 0 and after in roles.persons else "other"
         position += step
     return None
 
 
 def _pairs_said(matches: list[_Match], full: _Stream) -> list[_Match]:
-    """One match per concept pair whose two sides stand in one sentence, at the earlier side.
+    """One match per concept pair whose two sides stand in one sentence, at its second side.
 
     A pair's sides share a label "<category>#<n>"; the match returned carries the category.
     """
@@ -821,11 +832,12 @@ def _pairs_said(matches: list[_Match], full: _Stream) -> list[_Match]:
     for (label, _sentence), found in sides.items():
         if len(found) == 2:
             one, other = found[_PAIR_ONE], found[_PAIR_OTHER]
-            earlier = min(one, other, key=lambda m: m.start)
             category = label.partition("#")[0]
             text = f"{one.phrase.text} + {other.phrase.text}"
-            pair = _Phrase(_SAFETY, category, earlier.phrase.words, text, earlier.phrase.order)
-            said.append(_Match(pair, earlier.start, max(one.end, other.end), 0, 1.0))
+            # Placed where its second concept is said: "he takes my money and won't let me
+            # go out" is first of all about the money.
+            pair = _Phrase(_SAFETY, category, other.phrase.words, text, other.phrase.order)
+            said.append(_Match(pair, other.start, max(one.end, other.end), 0, 1.0))
     return said
 
 
@@ -1061,6 +1073,7 @@ def _load(prompts_dir: Path, framework: str, lang: str) -> Recogniser:
         roles = Roles(
             frozenset(w for text in data["speaker"] for w in words(text)),
             frozenset(w for text in data["others"] for w in words(text)),
+            frozenset(w for text in data.get("persons", []) for w in words(text)),
             frozenset(tuple(words(text)) for text in data.get("intransitive", [])),
             dict(data.get("said_of_others", {})),
             data["by_other"],

@@ -602,7 +602,7 @@ def test_load_is_cached_per_framework_and_language() -> None:
         # Two risks: the more urgent is answered, though "desperate" comes first.
         ("I got so desperate that I was hurting myself.", "self_harm"),
         ("I gave him his tablets twice by mistake.", "harm_to_cared_for"),
-        ("Somebody has been taking money out of her account.", "exploitation"),
+        ("Somebody has been emptying her bank account.", "exploitation"),
         ("I left the gas on again and the pan burned.", "danger_at_home"),
     ],
 )
@@ -677,4 +677,51 @@ def test_risk_said_in_everyday_words_from_the_issue_is_heard(
     ],
 )
 def test_harmless_sayings_are_not_risk(carer: Recogniser, text: str) -> None:
+    assert carer.safety(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("I hit my husband.", "harm_to_cared_for"),
+        ("My brother hit my mum.", "harm_to_cared_for"),
+        ("She tried to strangle me.", "harm_to_speaker"),
+        ("He bit me.", "harm_to_speaker"),
+        ("I've been thinking about killing myself to get away from it all.", "self_harm"),
+        ("I'm desperate to die.", "self_harm"),
+        ("He pushed me to the floor.", "harm_to_speaker"),
+        ("Mum fell out of bed and lay there for hours.", "danger_at_home"),
+        ("My husband checks my phone every night.", "harm_to_speaker"),
+        ("I give up.", "self_harm"),  # hopelessness is answered as the most urgent kind
+    ],
+)
+def test_risk_that_an_idiom_or_a_role_once_hid_is_heard(
+    carer: Recogniser, text: str, category: str
+) -> None:
+    hit = carer.safety(text)
+    assert hit is not None and hit.category == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I care for my mum.",
+        "My mum is 84 years old and I care for her.",
+        "I look after my husband while the kids are at school.",
+        "Yes, we had a plan but it fell through.",
+        "What will happen to him when I'm gone?",
+        "He's still living at home with us.",
+        "I wish my mum was still here, she's been gone two years.",
+        "I burned the toast.",
+        "We went out for a meal on Saturday night.",
+        "I'm using my savings for the new boiler.",
+        "I've got power of attorney for mum.",
+        "He takes his tablets twice a day.",
+        "He kicked off about his tea.",
+        "The council won't let me have a break.",
+        "Food is so expensive now.",
+        "I fell asleep for hours.",
+    ],
+)
+def test_everyday_carer_talk_is_not_risk(carer: Recogniser, text: str) -> None:
     assert carer.safety(text) is None
