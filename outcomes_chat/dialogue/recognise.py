@@ -482,6 +482,11 @@ class Recogniser:
             return False
         return bool(self._wish_index.find(self._analyse(text).full))
 
+    @property
+    def about_others(self) -> AboutOthers | None:
+        """The framework's rule for cues said of another person, if it has one."""
+        return self._about_others
+
     def has_contrast(self, text: str) -> bool:
         """True when the text turns on a "but", "except" or "apart from"."""
         return self.analyser.contrast.search(text) is not None

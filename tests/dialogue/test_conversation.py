@@ -827,3 +827,13 @@ def test_what_feels_good_about_caring_is_not_treated_as_a_problem(carer: Convers
     carer.say("Singing his old songs with him")
     assert carer.state["topic"] != "satisfaction"
     assert carer.record["outcomes"][0]["wish"] is None
+
+
+def test_a_sentence_about_the_other_person_that_says_why_stays_with_the_need(
+    carer: Conversation,
+) -> None:
+    carer.begin()
+    opener = "Just a full night's sleep. He's up four times a night with his dementia."
+    carer.say(opener)
+    assert f'"{opener}"' in carer.text
+    assert carer.state["mentions"] == {}

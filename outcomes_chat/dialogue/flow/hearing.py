@@ -121,6 +121,7 @@ def candidates(
         owned.setdefault(topic.main_domain, set()).update(range(len(sentences)))
     elif topic is not None:
         owned = keep_to_topic(step, owned, sentences, topic)
+    _explain_with_what_went_before(step, owned, len(sentences))
     unowned = set(range(len(sentences))).difference(*owned.values())
     if unowned and topic is not None:
         # The person is answering this topic's question: the rest of the answer is for it.
@@ -134,6 +135,20 @@ def candidates(
         Candidate(domains, _words(text, spans, indices), step.state.turn)
         for indices, domains in sorted(groups.items())
     ]
+
+
+def _explain_with_what_went_before(step: Step, owned: dict[str, set[int]], count: int) -> None:
+    """A sentence only about the other person, right after one about the speaker's own life,
+    says why: "Just a night's sleep. Tam's up four times a night wi his dementia." is one
+    thing that matters, read back whole (and not offered again for the other's topic)."""
+    others = step.hear.about_others
+    if others is None:
+        return
+    for index in range(1, count):
+        about = {domain for domain, indices in owned.items() if index in indices}
+        before = [d for d, indices in owned.items() if index - 1 in indices and d in others.sources]
+        if about == {others.domain} and before:
+            owned[before[0]].add(index)
 
 
 def keep_to_topic(
