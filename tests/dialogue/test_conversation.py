@@ -837,3 +837,9 @@ def test_a_sentence_about_the_other_person_that_says_why_stays_with_the_need(
     carer.say(opener)
     assert f'"{opener}"' in carer.text
     assert carer.state["mentions"] == {}
+
+
+def test_the_speakers_own_need_is_the_main_domain_when_both_are_said(carer: Conversation) -> None:
+    carer.begin()
+    carer.say("I'm exhausted because he's up all night with his dementia", YES)
+    assert carer.record["outcomes"][0]["domain"] == "health_wellbeing"

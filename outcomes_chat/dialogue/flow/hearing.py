@@ -129,7 +129,7 @@ def candidates(
     elif unowned:
         _lend_to_neighbours(owned, unowned)
     groups: dict[tuple[int, ...], list[str]] = {}
-    for domain in _topic_first(owned, topic):
+    for domain in _speaker_first(step, _topic_first(owned, topic), topic):
         groups.setdefault(tuple(sorted(owned[domain])), []).append(domain)
     return [
         Candidate(domains, _words(text, spans, indices), step.state.turn)
@@ -350,6 +350,15 @@ def _topic_first(domains: Iterable[str], topic: Topic | None) -> list[str]:
     if topic is None:
         return ordered
     return sorted(ordered, key=lambda domain: domain not in topic.domains)
+
+
+def _speaker_first(step: Step, domains: list[str], topic: Topic | None) -> list[str]:
+    """Outside a topic, the speaker's own need comes before the other person's when both are
+    said: "just a night's sleep, he's up all night wi his dementia" is about the speaker."""
+    others = step.hear.about_others
+    if others is None or topic is not None or not others.sources & set(domains):
+        return domains
+    return sorted(domains, key=lambda domain: domain == others.domain)
 
 
 def _words(text: str, spans: list[tuple[int, int]], indices: Sequence[int]) -> str:
