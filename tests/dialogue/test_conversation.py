@@ -843,3 +843,12 @@ def test_the_speakers_own_need_is_the_main_domain_when_both_are_said(carer: Conv
     carer.begin()
     carer.say("I'm exhausted because he's up all night with his dementia", YES)
     assert carer.record["outcomes"][0]["domain"] == "health_wellbeing"
+
+
+def test_no_sentence_is_offered_again_under_two_later_topics(carer: Conversation) -> None:
+    to_topic(carer, "health_wellbeing")
+    carer.say("I never sleep. I miss my choir. Money's tight since I gave up work.")
+    offered = [c["words"] for items in carer.state["mentions"].values() for c in items]
+    assert offered, "the choir and the money are remembered for their own topics"
+    sentences = [s for words in offered for s in words.split(". ")]
+    assert len(sentences) == len(set(sentences))

@@ -42,9 +42,11 @@ def answer(step: Step, text: str, asked: str) -> None:
     here, later = partition(step, heard, topic)
     if not here:
         here = [later.pop(0)[1]]
+    offered: list[Candidate] = list(here)
     for owner, candidate in later:
-        if any(candidate.words in kept.words for kept in here):
-            continue  # nothing is both reflected now and offered again later
+        if any(candidate.words in kept.words for kept in offered):
+            continue  # nothing is reflected now and offered again, or offered twice
+        offered.append(candidate)
         state.mentions.setdefault(owner.id, []).append(candidate)
         step.event("mention_remembered", topic=owner.id, domains=list(candidate.domains))
     state.pending = here
