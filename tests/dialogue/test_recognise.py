@@ -725,3 +725,34 @@ def test_risk_that_an_idiom_or_a_role_once_hid_is_heard(
 )
 def test_everyday_carer_talk_is_not_risk(carer: Recogniser, text: str) -> None:
     assert carer.safety(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("I know I'm a burden.", "self_harm"),
+        ("He's cleaned me out.", "exploitation"),
+        ("I locked the doors and hid the key from him.", "harm_to_cared_for"),
+        ("My friend has cuts all over her arm.", "third_party"),
+        ("I'm walking on eggshells with him.", "harm_to_speaker"),
+    ],
+)
+def test_more_everyday_words_for_risk_are_heard(
+    carer: Recogniser, text: str, category: str
+) -> None:
+    hit = carer.safety(text)
+    assert hit is not None and hit.category == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He's on a lot of drugs for his Parkinson's.",
+        "She just rolls with the punches.",
+        "They brought alcoholic and non-alcoholic wine.",
+    ],
+)
+def test_medicines_and_sayings_are_not_substance_misuse_or_violence(
+    carer: Recogniser, text: str
+) -> None:
+    assert carer.safety(text) is None
