@@ -592,167 +592,97 @@ def test_load_is_cached_per_framework_and_language() -> None:
     assert Recogniser.load(DEFAULT_PROMPTS_DIR, "adult", "en") is not first
 
 
-@pytest.mark.parametrize(
-    ("text", "category"),
-    [
-        ("She fell in the hall and lay there for hours.", "danger_at_home"),
-        ("I've been saving up my tablets in a drawer.", "self_harm"),
-        ("He's been saving up his tablets in a drawer.", "third_party"),  # his risk
-        ("He had been suicidal for years.", "third_party"),
-        # Two risks: the more urgent is answered, though "desperate" comes first.
-        ("I got so desperate that I was hurting myself.", "self_harm"),
-        ("I gave him his tablets twice by mistake.", "harm_to_cared_for"),
-        ("Somebody has been emptying her bank account.", "exploitation"),
-        ("I left the gas on again and the pan burned.", "danger_at_home"),
-    ],
-)
-def test_two_concepts_in_one_sentence_are_heard_as_risk(
+# Risk said in the words people use, each entry a rule the safety check must keep: the
+# category is the kind of risk answered. (Tests of rules, never evidence of accuracy: that
+# is benchmarks/safety.py on real statements.)
+HEARD_AS_RISK = [
+    # two concepts in one sentence; the most urgent of two risks; risk said of someone else
+    ("She fell in the hall and lay there for hours.", "danger_at_home"),
+    ("I've been saving up my tablets in a drawer.", "self_harm"),
+    ("He's been saving up his tablets in a drawer.", "third_party"),  # his risk
+    ("He had been suicidal for years.", "third_party"),
+    # Two risks: the more urgent is answered, though "desperate" comes first.
+    ("I got so desperate that I was hurting myself.", "self_harm"),
+    ("I gave him his tablets twice by mistake.", "harm_to_cared_for"),
+    ("Somebody has been emptying her bank account.", "exploitation"),
+    ("I left the gas on again and the pan burned.", "danger_at_home"),
+    # who harms whom
+    ("He grabbed my arm, I'm black and blue.", "harm_to_speaker"),
+    ("Him lashing out is the worst of it.", "harm_to_speaker"),
+    ("He thumped me last night.", "harm_to_speaker"),
+    ("I shook him, I'm so ashamed.", "harm_to_cared_for"),
+    # everyday words the issue found missed
+    ("I'm no coping.", "cant_cope"),  # Scots "no" for "not"
+    ("I'm scared of what I might do to him.", "harm_to_cared_for"),
+    ("They'd manage fine without me.", "self_harm"),
+    ("He has stopped eating and drinking.", "neglect"),
+    ("My wee girl does my personal care.", "child_carer"),
+    ("He checks my phone all the time.", "harm_to_speaker"),
+    # risk an idiom or a role once hid
+    ("I hit my husband.", "harm_to_cared_for"),
+    ("My brother hit my mum.", "harm_to_cared_for"),
+    ("She tried to strangle me.", "harm_to_speaker"),
+    ("He bit me.", "harm_to_speaker"),
+    ("I've been thinking about killing myself to get away from it all.", "self_harm"),
+    ("I'm desperate to die.", "self_harm"),
+    ("He pushed me to the floor.", "harm_to_speaker"),
+    ("Mum fell out of bed and lay there for hours.", "danger_at_home"),
+    ("My husband checks my phone every night.", "harm_to_speaker"),
+    ("I give up.", "self_harm"),  # hopelessness is answered as the most urgent kind,
+    # more everyday words
+    ("I know I'm a burden.", "self_harm"),
+    ("He's cleaned me out.", "exploitation"),
+    ("I locked the doors and hid the key from him.", "harm_to_cared_for"),
+    ("My friend has cuts all over her arm.", "third_party"),
+    ("I'm walking on eggshells with him.", "harm_to_speaker"),
+]
+
+NOT_RISK = [
+    # one concept alone, or an idiom
+    "I fell asleep on the sofa for hours.",  # "fell" and "hours", but asleep
+    "She takes her tablets every morning with her tea.",  # tablets, no second concept
+    "The money from the bank holiday market was lovely.",
+    # an action done to oneself or to nobody
+    "I hit my head on the cupboard.",
+    "He pushed the trolley round the shop.",
+    "My feet hurt.",
+    # harmless sayings
+    "I could strangle whoever designed that form.",
+    "I was desperate for the toilet.",
+    "The patient transport ambulance was late again.",
+    "I'm checking my phone every five minutes.",
+    # everyday carer talk
+    "I care for my mum.",
+    "My mum is 84 years old and I care for her.",
+    "I look after my husband while the kids are at school.",
+    "Yes, we had a plan but it fell through.",
+    "What will happen to him when I'm gone?",
+    "He's still living at home with us.",
+    "I wish my mum was still here, she's been gone two years.",
+    "I burned the toast.",
+    "We went out for a meal on Saturday night.",
+    "I'm using my savings for the new boiler.",
+    "I've got power of attorney for mum.",
+    "He takes his tablets twice a day.",
+    "He kicked off about his tea.",
+    "The council won't let me have a break.",
+    "Food is so expensive now.",
+    "I fell asleep for hours.",
+    # medicines and sayings
+    "He's on a lot of drugs for his Parkinson's.",
+    "She just rolls with the punches.",
+    "They brought alcoholic and non-alcoholic wine.",
+]
+
+
+@pytest.mark.parametrize(("text", "category"), HEARD_AS_RISK)
+def test_risk_in_everyday_words_is_heard_as_its_kind(
     carer: Recogniser, text: str, category: str
 ) -> None:
     hit = carer.safety(text)
     assert hit is not None and hit.category == category
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "I fell asleep on the sofa for hours.",  # "fell" and "hours", but asleep
-        "She takes her tablets every morning with her tea.",  # tablets, no second concept
-        "The money from the bank holiday market was lovely.",
-    ],
-)
-def test_one_concept_or_an_idiom_is_not_risk(carer: Recogniser, text: str) -> None:
-    assert carer.safety(text) is None
-
-
-@pytest.mark.parametrize(
-    ("text", "category"),
-    [
-        ("He grabbed my arm, I'm black and blue.", "harm_to_speaker"),
-        ("Him lashing out is the worst of it.", "harm_to_speaker"),
-        ("He thumped me last night.", "harm_to_speaker"),
-        ("I shook him, I'm so ashamed.", "harm_to_cared_for"),
-    ],
-)
-def test_who_harms_whom_decides_the_kind_of_risk(
-    carer: Recogniser, text: str, category: str
-) -> None:
-    hit = carer.safety(text)
-    assert hit is not None and hit.category == category
-
-
-@pytest.mark.parametrize(
-    "text",
-    ["I hit my head on the cupboard.", "He pushed the trolley round the shop.", "My feet hurt."],
-)
-def test_an_action_done_to_oneself_or_to_nobody_is_not_risk(carer: Recogniser, text: str) -> None:
-    assert carer.safety(text) is None
-
-
-@pytest.mark.parametrize(
-    ("text", "category"),
-    [
-        ("I'm no coping.", "cant_cope"),  # Scots "no" for "not"
-        ("I'm scared of what I might do to him.", "harm_to_cared_for"),
-        ("They'd manage fine without me.", "self_harm"),
-        ("He has stopped eating and drinking.", "neglect"),
-        ("My wee girl does my personal care.", "child_carer"),
-        ("He checks my phone all the time.", "harm_to_speaker"),
-    ],
-)
-def test_risk_said_in_everyday_words_from_the_issue_is_heard(
-    carer: Recogniser, text: str, category: str
-) -> None:
-    hit = carer.safety(text)
-    assert hit is not None and hit.category == category
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "I could strangle whoever designed that form.",
-        "I was desperate for the toilet.",
-        "The patient transport ambulance was late again.",
-        "I'm checking my phone every five minutes.",
-    ],
-)
-def test_harmless_sayings_are_not_risk(carer: Recogniser, text: str) -> None:
-    assert carer.safety(text) is None
-
-
-@pytest.mark.parametrize(
-    ("text", "category"),
-    [
-        ("I hit my husband.", "harm_to_cared_for"),
-        ("My brother hit my mum.", "harm_to_cared_for"),
-        ("She tried to strangle me.", "harm_to_speaker"),
-        ("He bit me.", "harm_to_speaker"),
-        ("I've been thinking about killing myself to get away from it all.", "self_harm"),
-        ("I'm desperate to die.", "self_harm"),
-        ("He pushed me to the floor.", "harm_to_speaker"),
-        ("Mum fell out of bed and lay there for hours.", "danger_at_home"),
-        ("My husband checks my phone every night.", "harm_to_speaker"),
-        ("I give up.", "self_harm"),  # hopelessness is answered as the most urgent kind
-    ],
-)
-def test_risk_that_an_idiom_or_a_role_once_hid_is_heard(
-    carer: Recogniser, text: str, category: str
-) -> None:
-    hit = carer.safety(text)
-    assert hit is not None and hit.category == category
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "I care for my mum.",
-        "My mum is 84 years old and I care for her.",
-        "I look after my husband while the kids are at school.",
-        "Yes, we had a plan but it fell through.",
-        "What will happen to him when I'm gone?",
-        "He's still living at home with us.",
-        "I wish my mum was still here, she's been gone two years.",
-        "I burned the toast.",
-        "We went out for a meal on Saturday night.",
-        "I'm using my savings for the new boiler.",
-        "I've got power of attorney for mum.",
-        "He takes his tablets twice a day.",
-        "He kicked off about his tea.",
-        "The council won't let me have a break.",
-        "Food is so expensive now.",
-        "I fell asleep for hours.",
-    ],
-)
-def test_everyday_carer_talk_is_not_risk(carer: Recogniser, text: str) -> None:
-    assert carer.safety(text) is None
-
-
-@pytest.mark.parametrize(
-    ("text", "category"),
-    [
-        ("I know I'm a burden.", "self_harm"),
-        ("He's cleaned me out.", "exploitation"),
-        ("I locked the doors and hid the key from him.", "harm_to_cared_for"),
-        ("My friend has cuts all over her arm.", "third_party"),
-        ("I'm walking on eggshells with him.", "harm_to_speaker"),
-    ],
-)
-def test_more_everyday_words_for_risk_are_heard(
-    carer: Recogniser, text: str, category: str
-) -> None:
-    hit = carer.safety(text)
-    assert hit is not None and hit.category == category
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "He's on a lot of drugs for his Parkinson's.",
-        "She just rolls with the punches.",
-        "They brought alcoholic and non-alcoholic wine.",
-    ],
-)
-def test_medicines_and_sayings_are_not_substance_misuse_or_violence(
-    carer: Recogniser, text: str
-) -> None:
+@pytest.mark.parametrize("text", NOT_RISK)
+def test_everyday_talk_and_sayings_are_not_risk(carer: Recogniser, text: str) -> None:
     assert carer.safety(text) is None
