@@ -41,7 +41,6 @@ CONTROL_INTENTS = (
     "already_said",
     "not_sure",
 )
-RATING_VALUES = ("met", "partly_met", "not_met", "unknown")
 
 # A domain is recognised at this score (0..100). Every cue on its own clears it (unless weakened
 # by a forgiven slip and extra words); hints never do: they only add to a cue of their domain.

@@ -12,7 +12,6 @@ from typing import Any
 from outcomes_chat.dialogue.content import ContentError, content_error_at, load_document
 from outcomes_chat.dialogue.frameworks import Framework, load_framework
 
-FOLLOW_UPS = ("wish", "helps", "barriers", "who_could_help")
 RATINGS = ("met", "partly_met", "not_met", "unknown")
 
 # Placeholders a template may use; a template that needs the person's words must have {words}.
