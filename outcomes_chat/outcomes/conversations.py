@@ -55,7 +55,9 @@ class StoredTurn:
     turn: ConversationTurn
     assessment: Assessment
     duplicate: bool
-    safety: bool = False
+    # The tier of the most urgent risk heard in this turn (immediate, safeguarding,
+    # wellbeing), or None when none was.
+    safety: str | None = None
 
 
 def public_reply(turn: Turn) -> dict[str, Any]:
@@ -175,7 +177,7 @@ def take_turn(
     assessment.status = _status_for(result)
     if assessment.status == AssessmentStatus.FINISHED and assessment.finished_at is None:
         assessment.finished_at = now
-    safety = bool(result.safety)
+    safety = most_urgent_tier(result.safety)
     if safety and not assessment.safety_flag:
         assessment.safety_flag = True
         assessment.safety_flagged_at = now
@@ -190,6 +192,16 @@ def take_turn(
         )
     record_audit(db, actor, "change", "assessment", assessment.id, assessment.person_id)
     return StoredTurn(turn, assessment, duplicate=False, safety=safety)
+
+
+TIERS = ("immediate", "safeguarding", "wellbeing")  # most urgent first
+
+
+def most_urgent_tier(notes: Sequence[Mapping[str, Any]]) -> str | None:
+    """The most urgent tier among the risks heard in a turn (a note from before tiers counts
+    as immediate), or None."""
+    tiers = [note.get("tier") or "immediate" for note in notes]
+    return min(tiers, key=TIERS.index) if tiers else None
 
 
 def _button_label(last: ConversationTurn | None, said: Said) -> str | None:

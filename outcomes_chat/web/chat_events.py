@@ -282,7 +282,7 @@ def on_say(data: object = None) -> dict[str, Any]:
             include_self=False,
         )
         if stored.safety:
-            _alert_team(stored.assessment)
+            _alert_team(stored.assessment, stored.safety)
     return {
         "ok": True,
         "duplicate": stored.duplicate,
@@ -339,13 +339,19 @@ def on_unexpected_error(error: Exception) -> dict[str, Any] | bool:
     return _refusal(Refused("busy", _("Please try again in a moment.")), client_id)
 
 
-def _alert_team(assessment: Assessment) -> None:
-    """Tell every connected member of the team, without the person's words."""
+def _alert_team(assessment: Assessment, tier: str) -> None:
+    """Tell every connected member of the team how urgent it is, without the person's words."""
+    messages = {
+        "immediate": _("Someone may be in danger now, in a conversation. Please check in now."),
+        "safeguarding": _("A safeguarding concern came up in a conversation. Please act today."),
+        "wellbeing": _("A worry was noted in a conversation. Please look at it soon."),
+    }
     alert = {
         "assessment_id": assessment.id,
         "person_id": assessment.person_id,
         "person_name": assessment.person.called,
-        "message": _("A safety concern came up in a conversation. Please check in now."),
+        "tier": tier,
+        "message": messages.get(tier, messages["immediate"]),
     }
     for member in assessment.person.team:
         emit("safety_alert", alert, to=f"user:{member.user_id}", namespace=NAMESPACE)

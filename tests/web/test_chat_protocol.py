@@ -278,6 +278,21 @@ def test_a_safety_cue_flags_the_conversation_and_alerts_the_team(app, client, co
     alerts = [e for e in nurse.get_received(NS) if e["name"] == "safety_alert"]
     assert len(alerts) == 1
     assert "can't go on" not in str(alerts[0])
+    assert alerts[0]["args"][0]["tier"] == "immediate"
+    assert "Please check in now" in alerts[0]["args"][0]["message"]
+
+
+def test_the_team_alert_says_how_urgent_the_risk_is(app, client, conversation, db):
+    nurse_client = app.test_client()
+    login(nurse_client, "amir")
+    nurse = connect(app, nurse_client)
+    sio = connect(app, client)
+    say(sio, conversation, 1, button="start")
+    say(sio, conversation, 2, button="yes")
+    say(sio, conversation, 3, text="He's cleaned me out, my own son")
+    alert = next(e for e in nurse.get_received(NS) if e["name"] == "safety_alert")["args"][0]
+    assert alert["tier"] == "safeguarding"
+    assert "Please act today" in alert["message"]
 
 
 def test_flagged_person_comes_first_on_the_dashboard(
