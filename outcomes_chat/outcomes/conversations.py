@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..dialogue.engine import Engine
 from ..dialogue.turn import Turn
 from .audit import record_audit
+from .errors import ConversationFinished
 from .models import (
     Assessment,
     AssessmentStatus,
@@ -147,6 +148,8 @@ def take_turn(
     already, last = _same_id_and_last(db, assessment, client_id)
     if already is not None:
         return StoredTurn(already, assessment, duplicate=True)
+    if assessment.status == AssessmentStatus.FINISHED:
+        raise ConversationFinished()
     if said.language:
         result = engine.change_language(assessment.state, said.language)
         assessment.language = said.language

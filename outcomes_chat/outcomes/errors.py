@@ -43,3 +43,9 @@ class CannotRemoveLead(RuleError):
 
 class InactiveUser(RuleError):
     code = "inactive_user"
+
+
+class ConversationFinished(RuleError):
+    """A finished conversation takes no more answers; it can still be read."""
+
+    code = "finished"

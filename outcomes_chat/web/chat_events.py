@@ -13,7 +13,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from flask import current_app, g, request
 from flask_babel import gettext as _
@@ -33,12 +33,16 @@ from ..outcomes.conversations import (
     take_turn,
     turns_after,
 )
+from ..outcomes.errors import ConversationFinished
 from ..outcomes.models import Assessment, ConversationTurn, Person
 from .chat import link_from_session
 from .engines import engine_for
 
 NAMESPACE = "/chat"
-CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# One grammar, checked whole (fullmatch: "$" would let a trailing newline through).
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# Ids and sequence numbers are 32-bit in every database the service runs on.
+MAX_INT = 2**31 - 1
 MAX_BUTTON_LENGTH = 64
 RATE_LIMIT_EVENTS = 20
 RATE_LIMIT_WINDOW = 10.0
@@ -125,9 +129,20 @@ def _check_rate() -> None:
 
 def _int_field(data: dict[str, Any], name: str, minimum: int = 0) -> int:
     value = data.get(name)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_INT:
         raise Refused("bad_request", _("The message was not understood: %(field)s.", field=name))
     return value
+
+
+def _well_formed(value: object) -> TypeGuard[str]:
+    """A string that can be stored: no lone surrogate halves ("\\ud800")."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _payload(data: object) -> dict[str, Any]:
@@ -225,16 +240,16 @@ def _said(payload: dict[str, Any]) -> Said:
     if sum(value is not None for value in (text, button, language)) != 1:
         raise Refused("bad_request", _("Send one of text, button or language."))
     if language is not None:
-        if language not in LOCALES:
+        if not isinstance(language, str) or language not in LOCALES:
             raise Refused("bad_request", _("That language is not available."))
         return Said(language=language)
     if button is not None:
-        if not isinstance(button, str) or not 0 < len(button) <= MAX_BUTTON_LENGTH:
+        if not _well_formed(button) or not 0 < len(button) <= MAX_BUTTON_LENGTH:
             raise Refused(
                 "bad_request", _("The message was not understood: %(field)s.", field="button")
             )
         return Said(button=button)
-    if not isinstance(text, str):
+    if not _well_formed(text):
         raise Refused("bad_request", _("The message was not understood: %(field)s.", field="text"))
     if len(text) > MAX_ANSWER_LENGTH:
         raise Refused(
@@ -255,7 +270,7 @@ def on_say(data: object = None) -> dict[str, Any]:
     try:
         _check_rate()
         payload = _payload(data)
-        if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
+        if not isinstance(client_id, str) or not CLIENT_ID.fullmatch(client_id):
             raise Refused(
                 "bad_request", _("The message was not understood: %(field)s.", field="client_id")
             )
@@ -312,7 +327,12 @@ def _store(participant: Participant, assessment_id: int, client_id: str, said: S
             )
             engine = engine_for(assessment.framework)
             actor = current_user if participant.user_id else f"link:{participant.link_id}"
-            stored = take_turn(db, engine, assessment, client_id, said, participant.by, actor)
+            try:
+                stored = take_turn(db, engine, assessment, client_id, said, participant.by, actor)
+            except ConversationFinished as finished:
+                db.rollback()
+                message = _("This conversation has finished. You can still read it.")
+                raise Refused(finished.code, message) from finished
             try:
                 db.commit()
             except IntegrityError:

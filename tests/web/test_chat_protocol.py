@@ -221,6 +221,15 @@ MALFORMED = [
     {"assessment_id": 1, "client_id": "a", "last_seq": 0, "button": "b" * 65},
     {"assessment_id": 1, "client_id": "a", "last_seq": 0, "button": {"value": "yes"}},
     {"assessment_id": 1, "client_id": "a", "last_seq": 0, "language": "xx"},
+    # Values that once answered "busy", which a page retries for ever.
+    {"assessment_id": 10**30, "client_id": "a", "last_seq": 0, "text": "hi"},
+    {"assessment_id": 1, "client_id": "a", "last_seq": 10**30, "text": "hi"},
+    {"assessment_id": 1, "client_id": "a", "last_seq": 0, "language": {"code": "en"}},
+    {"assessment_id": 1, "client_id": "a", "last_seq": 0, "language": ["en"]},
+    {"assessment_id": 1, "client_id": "a", "last_seq": 0, "text": "\ud800"},
+    {"assessment_id": 1, "client_id": "a", "last_seq": 0, "button": "\udfff"},
+    # One grammar for client ids, checked whole.
+    {"assessment_id": 1, "client_id": "a\n", "last_seq": 0, "text": "hi"},
 ]
 
 
@@ -425,3 +434,21 @@ def test_a_worry_said_without_detail_is_kept_for_the_team_even_after_back(
     assert [(row.topic, row.words) for row in rows] == [("finance", "aye, a wee bit")]
     page = client.get(f"/persons/{conversation.person_id}").get_data(as_text=True)
     assert "1 worry noted" in page
+
+
+def test_a_finished_conversation_takes_no_more_answers(app, client, conversation, db):
+    """Finished is final for say; a resend of an answer already applied still gets its turn."""
+    sio = connect(app, client)
+    seq = 1
+    for content in ({"button": "start"}, {"button": "yes"}, {"text": "stop"}):
+        seq = say(sio, conversation, seq, **content)["turn"]["seq"]
+    seq = say(sio, conversation, seq, button="finish_now")["turn"]["seq"]
+    last = say(sio, conversation, seq, button="confirm", client_id="final")
+    assert last["turn"]["reply"]["finished"] is True
+    before = turn_count(db, conversation)
+
+    refused = say(sio, conversation, last["turn"]["seq"], text="one more thing")
+    assert refused["ok"] is False and refused["error"]["code"] == "finished"
+    assert turn_count(db, conversation) == before
+    resent = say(sio, conversation, seq, button="confirm", client_id="final")
+    assert resent["ok"] and resent["duplicate"]
