@@ -25,7 +25,7 @@ from outcomes_chat.dialogue.analysers import Analyser, analyser_for
 from outcomes_chat.dialogue.analysers.en import split_sentences as split_sentences
 from outcomes_chat.dialogue.content import ContentError, load_document
 from outcomes_chat.dialogue.frameworks import load_framework
-from outcomes_chat.dialogue.script import load_signposting
+from outcomes_chat.dialogue.script import TIERS, load_signposting
 
 CONTROL_INTENTS = (
     "skip",
@@ -82,8 +82,6 @@ _SAFETY, _IDIOM, _PAIR_ONE, _PAIR_OTHER, _ACTION = range(5)
 # How many words before a harmful action its doer may stand ("he then grabbed"), and after
 # it whom it was done to ("hit me", "pushed my mum").
 _ROLE_REACH = 3
-# Tiers of risk, most urgent first (prompts/signposting.yaml).
-_TIERS = ("immediate", "safeguarding", "wellbeing")
 _FEELING, _WISH = 7, 8
 # A feeling cue right after one of these is not said ("not worried", "no fear of that").
 _NOT_FELT = frozenset({"not", "no", "never", "nothing", "nae", "without"})
@@ -1122,7 +1120,7 @@ def _load(prompts_dir: Path, framework: str, lang: str) -> Recogniser:
         wish_phrases,
         analyser,
         roles,
-        {category: _TIERS.index(kind.tier) for category, kind in kinds.items()},
+        {category: TIERS.index(kind.tier) for category, kind in kinds.items()},
     )
 
 

@@ -75,6 +75,10 @@ class SignpostLine:
         return not self.missing and category in self.categories
 
 
+# Tiers of risk, most urgent first; the schema of prompts/signposting.yaml names the same three.
+TIERS = ("immediate", "safeguarding", "wellbeing")
+
+
 @dataclass(frozen=True)
 class RiskKind:
     """One kind of risk: how urgent it is and what is said first."""

@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..dialogue.engine import Engine
+from ..dialogue.script import TIERS
 from ..dialogue.turn import Turn
 from .audit import record_audit
 from .errors import ConversationFinished
@@ -195,9 +196,6 @@ def take_turn(
         )
     record_audit(db, actor, "change", "assessment", assessment.id, assessment.person_id)
     return StoredTurn(turn, assessment, duplicate=False, safety=safety)
-
-
-TIERS = ("immediate", "safeguarding", "wellbeing")  # most urgent first
 
 
 def most_urgent_tier(notes: Sequence[Mapping[str, Any]]) -> str | None:

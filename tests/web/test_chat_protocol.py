@@ -273,14 +273,21 @@ def test_too_many_events_are_rate_limited(app, client, conversation):
     assert sio.is_connected(NS)
 
 
-def test_a_safety_cue_flags_the_conversation_and_alerts_the_team(app, client, conversation, db):
+def _said_with_a_nurse_listening(app, client, conversation, text):
+    """Start, consent, then say text, while another team member (Amir) is connected."""
     nurse_client = app.test_client()
     login(nurse_client, "amir")
     nurse = connect(app, nurse_client)
     sio = connect(app, client)
     say(sio, conversation, 1, button="start")
     say(sio, conversation, 2, button="yes")
-    ack = say(sio, conversation, 3, text="Some nights I think I can't go on like this")
+    return nurse, say(sio, conversation, 3, text=text)
+
+
+def test_a_safety_cue_flags_the_conversation_and_alerts_the_team(app, client, conversation, db):
+    nurse, ack = _said_with_a_nurse_listening(
+        app, client, conversation, "Some nights I think I can't go on like this"
+    )
     assert any(e["type"] == "safety_flag" for e in ack["turn"]["reply"]["events"])
     db.expire_all()
     assert db.get(Assessment, conversation.id).safety_flag
@@ -292,13 +299,9 @@ def test_a_safety_cue_flags_the_conversation_and_alerts_the_team(app, client, co
 
 
 def test_the_team_alert_says_how_urgent_the_risk_is(app, client, conversation, db):
-    nurse_client = app.test_client()
-    login(nurse_client, "amir")
-    nurse = connect(app, nurse_client)
-    sio = connect(app, client)
-    say(sio, conversation, 1, button="start")
-    say(sio, conversation, 2, button="yes")
-    say(sio, conversation, 3, text="He's cleaned me out, my own son")
+    nurse, _ack = _said_with_a_nurse_listening(
+        app, client, conversation, "He's cleaned me out, my own son"
+    )
     alert = next(e for e in nurse.get_received(NS) if e["name"] == "safety_alert")["args"][0]
     assert alert["tier"] == "safeguarding"
     assert "Please act today" in alert["message"]
