@@ -635,6 +635,19 @@ HEARD_AS_RISK = [
     ("I locked the doors and hid the key from him.", "harm_to_cared_for"),
     ("My friend has cuts all over her arm.", "third_party"),
     ("I'm walking on eggshells with him.", "harm_to_speaker"),
+    # concept families: two ideas in one sentence, in words of their own
+    ("My lass does my tablets and helps me to the toilet before school.", "child_carer"),
+    ("I was 12 and doing all the cooking because my mum was poorly.", "child_carer"),
+    ("We only have the heating on an hour a night, we can't afford it.", "neglect"),
+    ("The carers didn't turn up on Sunday so she was left in bed.", "neglect"),
+    ("My nephew has been taking her pension every week.", "exploitation"),
+    ("A builder at the door said the roof needed work and she paid him thousands.", "exploitation"),
+    ("She left the hob on again and the pan was burnt black.", "danger_at_home"),
+    ("He got out in the middle of the night and the police brought him home.", "danger_at_home"),
+    ("I gave him his insulin twice by mistake.", "harm_to_cared_for"),
+    ("I'm frightened of what he'll do when he's had a drink.", "harm_to_speaker"),
+    ("I've started saving up my sleeping pills.", "self_harm"),
+    ("They would manage fine without me.", "self_harm"),
 ]
 
 NOT_RISK = [
@@ -672,6 +685,12 @@ NOT_RISK = [
     "He's on a lot of drugs for his Parkinson's.",
     "She just rolls with the punches.",
     "They brought alcoholic and non-alcoholic wine.",
+    # the other half of a concept pair is missing, or the words are everyday ones
+    "The carers never turn up on time.",
+    "She sits in the dark to watch her programmes.",
+    "My daughter helps me with the shopping at weekends.",
+    "I've given up smoking.",
+    "I'm scared I'll fall again.",
 ]
 
 
