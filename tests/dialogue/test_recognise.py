@@ -648,6 +648,11 @@ HEARD_AS_RISK = [
     ("I'm frightened of what he'll do when he's had a drink.", "harm_to_speaker"),
     ("I've started saving up my sleeping pills.", "self_harm"),
     ("They would manage fine without me.", "self_harm"),
+    ("She lets strangers in and gives them her bank details.", "danger_at_home"),
+    ("He went for me when I tried to help him wash.", "harm_to_speaker"),
+    ("There's mould on the walls and the cupboards are bare.", "neglect"),
+    ("My son is smoking spice again.", "substance_misuse"),
+    ("The man who says he's her friend is using her flat.", "exploitation"),
 ]
 
 NOT_RISK = [
@@ -691,6 +696,12 @@ NOT_RISK = [
     "My daughter helps me with the shopping at weekends.",
     "I've given up smoking.",
     "I'm scared I'll fall again.",
+    "I'm pissed off with the council.",
+    "I took the car to the garage.",
+    "I use her card to pay for her shopping.",
+    "I'd love to stay in bed all day.",
+    "We live near the railway line.",
+    "My grandson sends money for my birthday.",
 ]
 
 
