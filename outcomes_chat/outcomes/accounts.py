@@ -158,10 +158,50 @@ def end_all_sessions(session: Session, user: User, now: datetime | None = None) 
         login.ended_at = now or utcnow()
 
 
-def start_handover(login: LoginSession, assessment_id: int, pin: str | None) -> None:
+def start_handover(
+    login: LoginSession, assessment_id: int, pin: str | None, now: datetime | None = None
+) -> None:
     """Lock this login to one conversation until the practitioner unlocks it."""
     login.handover_assessment_id = assessment_id
     login.handover_pin_hash = _hasher.hash(pin) if pin else None
+    login.handover_active_at = now or utcnow()
+    login.handover_locked_at = None
+
+
+def handover_locked(login: LoginSession, idle: timedelta, now: datetime | None = None) -> bool:
+    """Whether this login's hand-over is locked; locks it first if it has been quiet for `idle`.
+
+    Quiet is measured on the server, from the last request of the hand-over it let through, so
+    a page that stops counting (or a program that never did) cannot keep it open.
+    """
+    if login.handover_assessment_id is None:
+        return False
+    if login.handover_locked_at is None:
+        now = now or utcnow()
+        last_active = login.handover_active_at or login.last_seen_at
+        if now - last_active >= idle:
+            login.handover_locked_at = now
+    return login.handover_locked_at is not None
+
+
+def handover_allows(login: LoginSession, idle: timedelta, now: datetime | None = None) -> bool:
+    """Whether a request of this login may go ahead: in a hand-over, only while it is unlocked.
+
+    A request let through counts as the person's activity and starts the quiet time afresh.
+    """
+    if login.handover_assessment_id is None:
+        return True
+    now = now or utcnow()
+    if handover_locked(login, idle, now):
+        return False
+    login.handover_active_at = now
+    return True
+
+
+def lock_handover(login: LoginSession, now: datetime | None = None) -> None:
+    """Lock the hand-over now (the page asks when it pauses); only unlocking opens it again."""
+    if login.handover_assessment_id is not None and login.handover_locked_at is None:
+        login.handover_locked_at = now or utcnow()
 
 
 def end_handover(login: LoginSession, secret: str) -> bool:
@@ -176,4 +216,6 @@ def end_handover(login: LoginSession, secret: str) -> bool:
         return False
     login.handover_assessment_id = None
     login.handover_pin_hash = None
+    login.handover_active_at = None
+    login.handover_locked_at = None
     return True

@@ -138,6 +138,10 @@ class LoginSession(Base):
         ForeignKey("assessments.id", ondelete="SET NULL")
     )
     handover_pin_hash: Mapped[str | None] = mapped_column(String(255))
+    # The last request of the hand-over the server let through, and when it locked (after
+    # HANDOVER_IDLE_SECONDS of quiet, or because the page asked): locked, only unlocking works.
+    handover_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    handover_locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
 
