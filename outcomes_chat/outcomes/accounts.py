@@ -15,6 +15,8 @@ from .models import Agency, LoginFailure, LoginSession, Role, User, utcnow
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
+# How stale a login's last activity may be before a request writes it afresh.
+TOUCH_EVERY = timedelta(seconds=2)
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so timing does not reveal who exists.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
@@ -128,7 +130,10 @@ def start_session(session: Session, user: User) -> LoginSession:
 def active_session(
     session: Session, session_id: str, idle_timeout: timedelta, max_age: timedelta
 ) -> LoginSession | None:
-    """The login session if it is open, not idle too long and not too old; touches it."""
+    """The login session if it is open, not idle too long and not too old; touches it.
+
+    A login ends SESSION_IDLE_TIMEOUT after its last request, or up to TOUCH_EVERY sooner.
+    """
     # Every socket event checks this afresh: one query for the session and its user.
     login = session.get(LoginSession, session_id, options=[joinedload(LoginSession.user)])
     if login is None or login.ended_at is not None or not login.user.active:
@@ -137,8 +142,9 @@ def active_session(
     if now - login.last_seen_at > idle_timeout or now - login.created_at > max_age:
         login.ended_at = now
         return None
-    # Only write when it matters, so every page view is not a database write.
-    if now - login.last_seen_at > timedelta(seconds=60):
+    # At most one write per TOUCH_EVERY, so a burst of requests (a page and its socket events)
+    # is not a write each; the idle limit then holds to within TOUCH_EVERY, never beyond it.
+    if now - login.last_seen_at >= TOUCH_EVERY:
         login.last_seen_at = now
     return login
 
