@@ -133,6 +133,9 @@ class LoginSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Where the login came from: an account that logged in from an address recently can still
+    # log in from it while others there are guessing (accounts.attempt_login).
+    address: Mapped[str | None] = mapped_column(String(64))
     # Hand-over mode: this login is locked to one conversation until the practitioner unlocks.
     handover_assessment_id: Mapped[int | None] = mapped_column(
         ForeignKey("assessments.id", ondelete="SET NULL")

@@ -165,13 +165,10 @@ def unlock(assessment_id: int) -> Response | str | tuple[str, int]:
     config = current_app.config
     key = f"unlock:{current_user.username}"
     address = request.remote_addr or "unknown"
-    if accounts.too_many_failures(
-        db,
-        key,
-        address,
-        config["LOGIN_FAILURE_WINDOW"],
-        config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
-        config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+    # Only this login's own limit: guessing elsewhere on the network must not keep the
+    # practitioner from taking their tablet back.
+    if accounts.too_many_for_account(
+        db, key, config["LOGIN_FAILURE_WINDOW"], config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
     ):
         form.form_errors.append(_("Too many attempts. Please wait a few minutes and try again."))
         return render_template("unlock.html", form=form, assessment=assessment, locked=locked), 429

@@ -118,3 +118,12 @@ def test_only_a_hand_over_can_be_locked(app, client, make_user, make_person, db)
     ack = sio.emit("lock", {}, namespace=NS, callback=True)
     assert ack["error"]["code"] == "bad_request"
     assert client.get("/").status_code == 200
+
+
+def test_guessing_elsewhere_on_the_network_does_not_stop_the_unlock(app, client, handed_over):
+    guesser = app.test_client()
+    for attempt in range(app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
+        guesser.post("/login", data={"username": f"guess{attempt}", "password": "wrong one"})
+    conversation = f"/conversations/{handed_over.id}"
+    assert client.post(f"{conversation}/unlock", data={"secret": PIN}).status_code == 302
+    assert client.get("/").status_code == 200
