@@ -202,6 +202,7 @@ def serve_command(host: str, port: int) -> None:
     """Serve the app through Flask-SocketIO's server and print how to log in."""
     from .extensions import socketio
     from .web.engines import load_engines
+    from .web.security import QuietRequestHandler
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
@@ -218,7 +219,14 @@ def serve_command(host: str, port: int) -> None:
     click.echo("Press Ctrl+C to stop.\n")
     # Flask refuses app.run() under its CLI; this command is the deliberate exception.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
+    socketio.run(
+        app,
+        host=host,
+        port=port,
+        allow_unsafe_werkzeug=True,
+        log_output=False,
+        request_handler=QuietRequestHandler,
+    )
 
 
 def init_app(app: Flask) -> None:

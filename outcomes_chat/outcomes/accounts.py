@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from .errors import DuplicateUsername, UnknownUser, WeakPassword
@@ -15,6 +17,8 @@ from .models import Agency, LoginFailure, LoginSession, Role, User, utcnow
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
+# How stale a login's last activity may be before a request writes it afresh.
+TOUCH_EVERY = timedelta(seconds=2)
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so timing does not reveal who exists.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
@@ -90,20 +94,88 @@ def verify_password(user: User | None, password: str) -> bool:
         return False
 
 
-def too_many_failures(
+@dataclass(frozen=True)
+class LoginLimits:
+    """How many failed attempts are let through, per account and per address."""
+
+    window: timedelta
+    max_per_account: int
+    max_per_address: int
+    # An account that logged in from an address this recently is let try from there always.
+    trusted_for: timedelta
+
+
+class LoginRefused(enum.StrEnum):
+    """Why a login attempt did not log in."""
+
+    NO_MATCH = "no_match"  # wrong password, unknown or inactive account
+    TOO_MANY = "too_many"  # a limit: wait a few minutes
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """The user who logged in, or why not."""
+
+    user: User | None
+    refused: LoginRefused | None = None
+
+
+def _failures(session: Session, since: datetime, *where: ColumnElement[bool]) -> int:
+    query = select(func.count()).select_from(LoginFailure).where(LoginFailure.failed_at >= since)
+    return session.scalar(query.where(*where)) or 0
+
+
+def too_many_for_account(
+    session: Session, username: str, window: timedelta, max_per_account: int
+) -> bool:
+    """Whether recent failures for this account (or unlock key) reach its limit."""
+    name = normalise_username(username)
+    return _failures(session, utcnow() - window, LoginFailure.username == name) >= max_per_account
+
+
+def logged_in_from(session: Session, user: User, address: str, since: datetime) -> bool:
+    """Whether the user has logged in from this address since then."""
+    query = select(LoginSession.id).where(
+        LoginSession.user_id == user.id,
+        LoginSession.address == address[:64],
+        LoginSession.created_at >= since,
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
+def attempt_login(
     session: Session,
     username: str,
+    password: str,
     address: str,
-    window: timedelta,
-    max_per_account: int,
-    max_per_address: int,
-) -> bool:
-    """Whether recent failures for this account or this address exceed their limits."""
-    since = utcnow() - window
-    recent = select(func.count()).select_from(LoginFailure).where(LoginFailure.failed_at >= since)
-    by_account = session.scalar(recent.where(LoginFailure.username == normalise_username(username)))
-    by_address = session.scalar(recent.where(LoginFailure.address == address))
-    return (by_account or 0) >= max_per_account or (by_address or 0) >= max_per_address
+    limits: LoginLimits,
+    now: datetime | None = None,
+) -> LoginAttempt:
+    """Check a login under the limits, counting a failure or clearing them; docs/security.md.
+
+    - An account with max_per_account recent failures is refused, whatever the password.
+    - An address with max_per_address recent failures is slowed: only accounts that logged
+      in from it within trusted_for are checked, so an office behind one address keeps
+      working while someone there guesses. Other attempts are refused unchecked and not
+      counted, so the address gets max_per_address checks a window. Every refusal from a
+      slowed address reads the same and takes as long as a check: it tells nobody which
+      usernames exist or were used there.
+    """
+    now, address = now or utcnow(), address[:64]
+    since = now - limits.window
+    name = normalise_username(username)
+    if _failures(session, since, LoginFailure.username == name) >= limits.max_per_account:
+        return LoginAttempt(None, LoginRefused.TOO_MANY)
+    user = find_user(session, name)
+    slowed = _failures(session, since, LoginFailure.address == address) >= limits.max_per_address
+    if slowed and not (user and logged_in_from(session, user, address, now - limits.trusted_for)):
+        verify_password(None, password)  # the time a check takes, so the answer says nothing
+        return LoginAttempt(None, LoginRefused.TOO_MANY)
+    if not verify_password(user, password) or user is None or not user.active:
+        record_failure(session, name, address)
+        return LoginAttempt(None, LoginRefused.TOO_MANY if slowed else LoginRefused.NO_MATCH)
+    clear_failures(session, name)
+    return LoginAttempt(user)
 
 
 def record_failure(session: Session, username: str, address: str) -> None:
@@ -118,9 +190,11 @@ def clear_failures(session: Session, username: str) -> None:
     ).delete()
 
 
-def start_session(session: Session, user: User) -> LoginSession:
-    """Open a server-side login session with an unguessable id."""
-    login = LoginSession(id=secrets.token_urlsafe(32), user=user)
+def start_session(session: Session, user: User, address: str | None = None) -> LoginSession:
+    """Open a server-side login session with an unguessable id, noting where it came from."""
+    login = LoginSession(
+        id=secrets.token_urlsafe(32), user=user, address=address[:64] if address else None
+    )
     session.add(login)
     return login
 
@@ -128,7 +202,10 @@ def start_session(session: Session, user: User) -> LoginSession:
 def active_session(
     session: Session, session_id: str, idle_timeout: timedelta, max_age: timedelta
 ) -> LoginSession | None:
-    """The login session if it is open, not idle too long and not too old; touches it."""
+    """The login session if it is open, not idle too long and not too old; touches it.
+
+    A login ends SESSION_IDLE_TIMEOUT after its last request, or up to TOUCH_EVERY sooner.
+    """
     # Every socket event checks this afresh: one query for the session and its user.
     login = session.get(LoginSession, session_id, options=[joinedload(LoginSession.user)])
     if login is None or login.ended_at is not None or not login.user.active:
@@ -137,8 +214,9 @@ def active_session(
     if now - login.last_seen_at > idle_timeout or now - login.created_at > max_age:
         login.ended_at = now
         return None
-    # Only write when it matters, so every page view is not a database write.
-    if now - login.last_seen_at > timedelta(seconds=60):
+    # At most one write per TOUCH_EVERY, so a burst of requests (a page and its socket events)
+    # is not a write each; the idle limit then holds to within TOUCH_EVERY, never beyond it.
+    if now - login.last_seen_at >= TOUCH_EVERY:
         login.last_seen_at = now
     return login
 
@@ -158,10 +236,50 @@ def end_all_sessions(session: Session, user: User, now: datetime | None = None) 
         login.ended_at = now or utcnow()
 
 
-def start_handover(login: LoginSession, assessment_id: int, pin: str | None) -> None:
+def start_handover(
+    login: LoginSession, assessment_id: int, pin: str | None, now: datetime | None = None
+) -> None:
     """Lock this login to one conversation until the practitioner unlocks it."""
     login.handover_assessment_id = assessment_id
     login.handover_pin_hash = _hasher.hash(pin) if pin else None
+    login.handover_active_at = now or utcnow()
+    login.handover_locked_at = None
+
+
+def handover_locked(login: LoginSession, idle: timedelta, now: datetime | None = None) -> bool:
+    """Whether this login's hand-over is locked; locks it first if it has been quiet for `idle`.
+
+    Quiet is measured on the server, from the last request of the hand-over it let through, so
+    a page that stops counting (or a program that never did) cannot keep it open.
+    """
+    if login.handover_assessment_id is None:
+        return False
+    if login.handover_locked_at is None:
+        now = now or utcnow()
+        last_active = login.handover_active_at or login.last_seen_at
+        if now - last_active >= idle:
+            login.handover_locked_at = now
+    return login.handover_locked_at is not None
+
+
+def handover_allows(login: LoginSession, idle: timedelta, now: datetime | None = None) -> bool:
+    """Whether a request of this login may go ahead: in a hand-over, only while it is unlocked.
+
+    A request let through counts as the person's activity and starts the quiet time afresh.
+    """
+    if login.handover_assessment_id is None:
+        return True
+    now = now or utcnow()
+    if handover_locked(login, idle, now):
+        return False
+    login.handover_active_at = now
+    return True
+
+
+def lock_handover(login: LoginSession, now: datetime | None = None) -> None:
+    """Lock the hand-over now (the page asks when it pauses); only unlocking opens it again."""
+    if login.handover_assessment_id is not None and login.handover_locked_at is None:
+        login.handover_locked_at = now or utcnow()
 
 
 def end_handover(login: LoginSession, secret: str) -> bool:
@@ -176,4 +294,6 @@ def end_handover(login: LoginSession, secret: str) -> bool:
         return False
     login.handover_assessment_id = None
     login.handover_pin_hash = None
+    login.handover_active_at = None
+    login.handover_locked_at = None
     return True

@@ -133,11 +133,18 @@ class LoginSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Where the login came from: an account that logged in from an address recently can still
+    # log in from it while others there are guessing (accounts.attempt_login).
+    address: Mapped[str | None] = mapped_column(String(64))
     # Hand-over mode: this login is locked to one conversation until the practitioner unlocks.
     handover_assessment_id: Mapped[int | None] = mapped_column(
         ForeignKey("assessments.id", ondelete="SET NULL")
     )
     handover_pin_hash: Mapped[str | None] = mapped_column(String(255))
+    # The last request of the hand-over the server let through, and when it locked (after
+    # HANDOVER_IDLE_SECONDS of quiet, or because the page asked): locked, only unlocking works.
+    handover_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    handover_locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
 

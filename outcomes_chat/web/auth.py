@@ -66,32 +66,33 @@ def login() -> Response | str | tuple[str, int]:
     if not form.validate_on_submit():
         return render_template("login.html", form=form)
     db = get_db()
-    username, address = form.username.data or "", _client_address()
     config = current_app.config
-    if accounts.too_many_failures(
-        db,
-        username,
-        address,
-        config["LOGIN_FAILURE_WINDOW"],
-        config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
-        config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
-    ):
-        form.form_errors.append(_("Too many attempts. Please wait a few minutes and try again."))
-        return render_template("login.html", form=form), 429
-    user = accounts.find_user(db, username)
-    if not accounts.verify_password(user, form.password.data or "") or not (user and user.active):
-        accounts.record_failure(db, username, address)
+    limits = accounts.LoginLimits(
+        window=config["LOGIN_FAILURE_WINDOW"],
+        max_per_account=config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+        max_per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+        trusted_for=config["LOGIN_ADDRESS_TRUSTED_FOR"],
+    )
+    address = _client_address()
+    attempt = accounts.attempt_login(
+        db, form.username.data or "", form.password.data or "", address, limits
+    )
+    if attempt.user is None:
         db.commit()
+        if attempt.refused == accounts.LoginRefused.TOO_MANY:
+            form.form_errors.append(
+                _("Too many attempts. Please wait a few minutes and try again.")
+            )
+            return render_template("login.html", form=form), 429
         form.form_errors.append(_("That username and password do not match an active account."))
         return render_template("login.html", form=form), 200
-    accounts.clear_failures(db, username)
-    login_session = accounts.start_session(db, user)
+    login_session = accounts.start_session(db, attempt.user, address)
     db.commit()
     next_page = _safe_next(request.args.get("next"))
     session.clear()
     session[SESSION_KEY] = login_session.id
     session.permanent = True
-    login_user(user)
+    login_user(attempt.user)
     return redirect(next_page)
 
 

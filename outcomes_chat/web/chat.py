@@ -24,7 +24,7 @@ from ..database import get_db
 from ..outcomes import accounts, links
 from ..outcomes.audit import record_audit
 from ..outcomes.conversations import can_take_part, start_conversation
-from ..outcomes.models import Assessment, ChatLink, ConsentPurpose
+from ..outcomes.models import Assessment, ChatLink, ConsentPurpose, LoginSession
 from ..outcomes.persons import in_team
 from .access import person_or_404
 from .engines import engine_for
@@ -33,7 +33,7 @@ from .forms import ConfirmForm, HandoverForm, StartConversationForm, UnlockForm
 bp = Blueprint("chat", __name__)
 LINK_SESSION_KEY = "chat_link"
 # While the tablet is handed over, only these pages open; everything else leads back.
-HANDOVER_ENDPOINTS = frozenset({"chat.conversation", "chat.unlock", "static"})
+HANDOVER_ENDPOINTS = frozenset({"chat.conversation"})
 
 
 def assessment_or_404(assessment_id: int) -> Assessment:
@@ -44,15 +44,31 @@ def assessment_or_404(assessment_id: int) -> Assessment:
     return assessment
 
 
+def handover_idle() -> timedelta:
+    """How long a handed-over tablet may be quiet before the server locks it."""
+    return timedelta(seconds=current_app.config["HANDOVER_IDLE_SECONDS"])
+
+
+def handover_allows(login: LoginSession) -> bool:
+    """Whether this login's request may go ahead (False while its hand-over is locked)."""
+    allowed = accounts.handover_allows(login, handover_idle())
+    get_db().commit()
+    return allowed
+
+
 @bp.before_app_request
 def _keep_handover_on_its_conversation() -> Response | None:
     login = g.get("login_session") if current_user.is_authenticated else None
-    if login is None or login.handover_assessment_id is None:
+    if login is None or login.handover_assessment_id is None or request.endpoint == "static":
         return None
     locked_to = login.handover_assessment_id
-    if request.endpoint in HANDOVER_ENDPOINTS and (
-        request.view_args is None or request.view_args.get("assessment_id", locked_to) == locked_to
-    ):
+    view_args = request.view_args or {}
+    if request.endpoint == "chat.unlock" and view_args.get("assessment_id") == locked_to:
+        return None
+    # Locked (quiet too long, or the page asked): nothing opens but the unlock page.
+    if not handover_allows(login):
+        return redirect(url_for("chat.unlock", assessment_id=locked_to))
+    if request.endpoint in HANDOVER_ENDPOINTS and view_args.get("assessment_id") == locked_to:
         return None
     return redirect(url_for("chat.conversation", assessment_id=locked_to))
 
@@ -140,27 +156,27 @@ def unlock(assessment_id: int) -> Response | str | tuple[str, int]:
     if login.handover_assessment_id != assessment.id:
         return redirect(url_for("chat.conversation", assessment_id=assessment.id))
     form = UnlockForm()
+    # Once locked, the way back to the conversation is the PIN or password, not a link.
+    locked = accounts.handover_locked(login, handover_idle())
+    get_db().commit()
     if not form.validate_on_submit():
-        return render_template("unlock.html", form=form, assessment=assessment)
+        return render_template("unlock.html", form=form, assessment=assessment, locked=locked)
     db = get_db()
     config = current_app.config
     key = f"unlock:{current_user.username}"
     address = request.remote_addr or "unknown"
-    if accounts.too_many_failures(
-        db,
-        key,
-        address,
-        config["LOGIN_FAILURE_WINDOW"],
-        config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
-        config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+    # Only this login's own limit: guessing elsewhere on the network must not keep the
+    # practitioner from taking their tablet back.
+    if accounts.too_many_for_account(
+        db, key, config["LOGIN_FAILURE_WINDOW"], config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
     ):
         form.form_errors.append(_("Too many attempts. Please wait a few minutes and try again."))
-        return render_template("unlock.html", form=form, assessment=assessment), 429
+        return render_template("unlock.html", form=form, assessment=assessment, locked=locked), 429
     if not accounts.end_handover(login, form.secret.data or ""):
         accounts.record_failure(db, key, address)
         db.commit()
         form.form_errors.append(_("That password or PIN is not right."))
-        return render_template("unlock.html", form=form, assessment=assessment)
+        return render_template("unlock.html", form=form, assessment=assessment, locked=locked)
     accounts.clear_failures(db, key)
     db.commit()
     flash(_("The tablet is unlocked."))

@@ -25,6 +25,7 @@ from sqlalchemy.orm import joinedload
 from ..database import get_db
 from ..extensions import socketio
 from ..i18n import LOCALES
+from ..outcomes import accounts
 from ..outcomes.conversations import (
     MAX_ANSWER_LENGTH,
     Said,
@@ -35,7 +36,7 @@ from ..outcomes.conversations import (
 )
 from ..outcomes.errors import ConversationFinished
 from ..outcomes.models import Assessment, ConversationTurn, Person
-from .chat import link_from_session
+from .chat import handover_allows, link_from_session
 from .engines import engine_for
 
 NAMESPACE = "/chat"
@@ -76,10 +77,16 @@ class Participant:
     link_id: int | None = None
     locked_to: int | None = None
     rooms: tuple[str, ...] = field(default=())
+    # A hand-over locked by the server (quiet too long, or the page asked): only unlocking,
+    # on the unlock page, opens it again.
+    handover_locked: bool = False
 
 
 def current_participant() -> Participant | None:
-    """The participant behind this connection's cookie, checked afresh."""
+    """The participant behind this connection's cookie, checked afresh.
+
+    An event of a hand-over that is let through counts as the person's activity.
+    """
     if current_user.is_authenticated:
         login = g.login_session
         locked = login.handover_assessment_id
@@ -89,6 +96,7 @@ def current_participant() -> Participant | None:
             locked_to=locked,
             # A tablet handed over to the person gets no alerts about anyone.
             rooms=() if locked else (f"user:{current_user.id}",),
+            handover_locked=not handover_allows(login),
         )
     link = link_from_session()
     if link is not None:
@@ -155,6 +163,10 @@ def _participant() -> Participant:
     participant = current_participant()
     if participant is None:
         raise Refused("unauthorised", _("Please log in again, or ask for a new link."))
+    if participant.handover_locked:
+        raise Refused(
+            "locked", _("This tablet is locked. Please hand it back to your practitioner.")
+        )
     return participant
 
 
@@ -202,6 +214,8 @@ def on_connect(_auth: object = None) -> None:
     participant = current_participant()
     if participant is None:
         raise ConnectionRefusedError("unauthorised")
+    if participant.handover_locked:
+        raise ConnectionRefusedError("locked")
     for room in participant.rooms:
         join_room(room)
 
@@ -225,6 +239,36 @@ def on_join(data: object = None) -> dict[str, Any]:
     join_room(f"conversation:{assessment.id}")
     missed = [_turn_json(t) for t in turns_after(get_db(), assessment, last_seq)]
     return {"ok": True, "assessment": _summary(assessment), "turns": missed}
+
+
+@socketio.on("active", namespace=NAMESPACE)
+def on_active(_data: object = None) -> dict[str, Any]:
+    """A handed-over page says the person is there (typing, reading): the quiet time restarts."""
+    try:
+        _check_rate()
+        _participant()  # letting the event through is what counts it
+    except Refused as error:
+        return _refusal(error)
+    return {"ok": True}
+
+
+@socketio.on("lock", namespace=NAMESPACE)
+def on_lock(_data: object = None) -> dict[str, Any]:
+    """A handed-over page pauses itself: lock the hand-over now, for every page and event."""
+    try:
+        _check_rate()
+        participant = current_participant()
+        if participant is None:
+            raise Refused("unauthorised", _("Please log in again, or ask for a new link."))
+        if participant.locked_to is None or participant.user_id is None:
+            raise Refused("bad_request", _("Only a tablet that was handed over can be locked."))
+    except Refused as error:
+        return _refusal(error)
+    accounts.lock_handover(g.login_session)
+    get_db().commit()
+    # This connection hears no more of the conversation.
+    leave_room(f"conversation:{participant.locked_to}")
+    return {"ok": True}
 
 
 @socketio.on("leave", namespace=NAMESPACE)

@@ -543,6 +543,14 @@ def test_a_quiet_tablet_warns_then_locks_without_losing_words(
     status = quick_lock_server.query("SELECT status FROM assessments WHERE id = ?", assessment_id)
     assert status == [("paused",)]
 
+    # The server holds the lock: going back to the conversation, or anywhere, leads here.
+    for path in (f"/conversations/{assessment_id}", "/"):
+        tablet.goto(path)
+        assert page.url.endswith(f"/conversations/{assessment_id}/unlock"), path
+    page.go_back()
+    assert page.url.endswith(f"/conversations/{assessment_id}/unlock")
+    expect(page.get_by_role("link", name="Back to the conversation")).to_have_count(0)
+
     page.get_by_label("Your password or PIN").fill(PIN)
     page.get_by_role("button", name="Unlock").click()
     page.wait_for_url(f"{quick_lock_server.url}/persons/{person_id}")

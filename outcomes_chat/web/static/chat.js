@@ -30,6 +30,11 @@
   var retryTimer = null;
   var socket = io("/chat", { transports: ["polling", "websocket"], reconnectionDelayMax: 5000 });
 
+  // The server locked this hand-over (quiet too long, or paused): only the unlock page opens.
+  function toUnlock() {
+    if (root.dataset.unlockUrl) { window.location.assign(root.dataset.unlockUrl); }
+  }
+
   function newClientId() {
     if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
     return String(Date.now()) + "-" + String(Math.random()).slice(2);
@@ -157,6 +162,7 @@
       }
       if (!ack || !ack.ok) {
         var code = ack && ack.error ? ack.error.code : "";
+        if (code === "locked") { toUnlock(); return; }
         if (RETRY_DELAY[code]) {
           setConnection(strings.sending, "sending");
           retryLater(RETRY_DELAY[code]);
@@ -226,6 +232,7 @@
     setConnection(strings.connecting, "connecting");
     socket.emit("join", { assessment_id: assessmentId, last_seq: lastSeq }, function (ack) {
       if (!ack || !ack.ok) {
+        if (ack && ack.error && ack.error.code === "locked") { toUnlock(); return; }
         setConnection(ack && ack.error ? ack.error.message : strings.offline, "error");
         return;
       }
@@ -244,6 +251,7 @@
     if (error && error.message === "unauthorised") {
       setConnection(strings.unauthorised, "error");
     }
+    if (error && error.message === "locked") { toUnlock(); }
   });
   window.addEventListener("offline", offline);
   socket.on("turn", function (turn) {
@@ -260,18 +268,29 @@
   });
 
   // Hand-over: after a quiet spell, warn, then pause and lock, so nobody else reads on.
+  // The server keeps the same quiet time and locks the login itself (docs/protocol.md): the
+  // page tells it the person is there ("active"), and locks a moment before it would.
   if (mode === "handover") {
     var idle = Math.max(Number(root.dataset.idleSeconds) || 600, 1) * 1000;
+    var quiet = idle - Math.min(2000, idle / 10);   // the last words must reach it in time
+    var reportEvery = Math.min(5000, idle / 5);
     // The warning gives at least 20 seconds to answer (WCAG 2.2.1), and never takes up the
     // whole quiet time: at most half of it, unless that is under 20 seconds.
-    var warnFor = Math.max(Math.min((Number(root.dataset.warningSeconds) || 60) * 1000, idle / 2),
+    var warnFor = Math.max(Math.min((Number(root.dataset.warningSeconds) || 60) * 1000, quiet / 2),
                            20000);
     var dialog = document.getElementById("idle-warning");
     var stillHere = document.getElementById("still-here");
     var warnTimer, lockTimer;
     var locking = false;
-    var resetIdle = function () {
+    var lastReport = Date.now();   // loading the page was activity the server saw
+    var resetIdle = function (event) {
       if (locking) { return; }
+      // Count from what the server was told, never from later than that.
+      var now = Date.now();
+      var force = !event || event.currentTarget === stillHere;   // page load, "I'm still here"
+      if (!force && dialog.hidden && now - lastReport < reportEvery) { return; }
+      lastReport = now;
+      if (event) { socket.emit("active", { assessment_id: assessmentId }); }
       clearTimeout(warnTimer); clearTimeout(lockTimer);
       var wasShown = !dialog.hidden;
       dialog.hidden = true;
@@ -280,7 +299,7 @@
         dialog.hidden = false;
         stillHere.focus();
         lockTimer = setTimeout(lock, warnFor);
-      }, Math.max(idle - warnFor, 0));
+      }, Math.max(quiet - warnFor, 0));
     };
     var lock = function () {
       locking = true;
@@ -295,7 +314,10 @@
         // Leaving with answers unsent would lose them: wait for the connection, however long.
         if (outbox.length || !socket.connected) { setTimeout(whenSent, 200); return; }
         socket.timeout(5000).emit("say", { assessment_id: assessmentId,
-          client_id: newClientId(), last_seq: lastSeq, button: "pause" }, go);
+          client_id: newClientId(), last_seq: lastSeq, button: "pause" }, function () {
+          // Then the server locks the login: every page and event waits for the PIN.
+          socket.timeout(5000).emit("lock", { assessment_id: assessmentId }, go);
+        });
       };
       whenSent();
     };
