@@ -171,6 +171,7 @@ class Roles:
     said_of_others: Mapping[str, str]  # e.g. self_harm said of "he" is third_party
     by_other: str  # the kind of risk when someone else does it to the speaker
     by_speaker: str  # the kind of risk when the speaker does it to someone else
+    tasks: frozenset[str] = frozenset()  # caring tasks: "lifting him" makes him no doer
 
 
 @dataclass(frozen=True)
@@ -782,6 +783,8 @@ def _who_harms_whom(actions: list[_Match], full: _Stream, roles: Roles) -> list[
     hits: list[_Match] = []
     for action in actions:
         doer = _party(full, action.start - 1, -1, roles, action.start)
+        if doer is not None and _done_to_in_a_task(full, action.start, roles):
+            continue  # "lifting him has hurt my back": the strain of the task, not a blow
         harmed = _party(full, action.end + 1, 1, roles, action.start)
         if action.phrase.words in roles.intransitive and doer is not None:
             harmed = "speaker" if doer == "other" else "other"
@@ -797,6 +800,22 @@ def _who_harms_whom(actions: list[_Match], full: _Stream, roles: Roles) -> list[
         said = _Phrase(_SAFETY, category, phrase.words, phrase.text, phrase.order)
         hits.append(_Match(said, action.start, action.end, action.gaps, action.fuzz))
     return hits
+
+
+def _done_to_in_a_task(full: _Stream, action: int, roles: Roles) -> bool:
+    """True when the nearest person before the action is the one a caring task is done to."""
+    where = (full.sentence[action], full.clause[action])
+    position = action - 1
+    while position >= 0 and (full.sentence[position], full.clause[position]) == where:
+        token = full.tokens[position]
+        if token in roles.speaker or token in roles.persons or token in roles.others:
+            before = full.tokens[position - 1] if position > 0 else ""
+            return (
+                before in roles.tasks
+                and (full.sentence[position - 1], full.clause[position - 1]) == where
+            )
+        position -= 1
+    return False
 
 
 def _party(full: _Stream, position: int, step: int, roles: Roles, anchor: int) -> str | None:
@@ -1080,6 +1099,7 @@ def _load(prompts_dir: Path, framework: str, lang: str) -> Recogniser:
             dict(data.get("said_of_others", {})),
             data["by_other"],
             data["by_speaker"],
+            frozenset(w for text in data.get("tasks", []) for w in words(text)),
         )
         for text in (*data["actions"], *data.get("intransitive", [])):
             tokens = tuple(words(text))

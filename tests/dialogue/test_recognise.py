@@ -652,6 +652,7 @@ HEARD_AS_RISK = [
     ("He went for me when I tried to help him wash.", "harm_to_speaker"),
     ("There's mould on the walls and the cupboards are bare.", "neglect"),
     ("My son is smoking spice again.", "substance_misuse"),
+    ("When I help him wash he hits me.", "harm_to_speaker"),
     ("The man who says he's her friend is using her flat.", "exploitation"),
 ]
 
@@ -702,6 +703,9 @@ NOT_RISK = [
     "I'd love to stay in bed all day.",
     "We live near the railway line.",
     "My grandson sends money for my birthday.",
+    # the strain of a caring task, not a blow
+    "Lifting him has hurt my back.",
+    "Helping her up the stairs hurt my shoulder.",
 ]
 
 
