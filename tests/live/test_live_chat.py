@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import sqlite3
 import threading
 import time
@@ -19,6 +20,7 @@ from outcomes_chat.config import normalise_database_url
 from outcomes_chat.database import SQLITE_BUSY_TIMEOUT_MS
 
 from . import (
+    NAMESPACE,
     OUTCOME_WORDS,
     RETRY_CODES,
     RETRY_PAUSE,
@@ -413,6 +415,34 @@ def test_a_connection_from_another_origin_is_refused(
         assert Transcript(assessment_id).join(same)["assessment"]["id"] == assessment_id
     finally:
         same.close()
+
+
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+def test_a_connection_without_a_login_is_refused_with_the_documented_reason(
+    transport: str, fresh_sqlite: Database, make_server: ServerFactory
+) -> None:
+    """connect_error carries `unauthorised`, not Socket.IO's generic "Connection rejected"."""
+    server = make_server(fresh_sqlite)
+    http = login(server.url, "morag")
+    stale_cookie = cookie_header(http)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', http.get(server.url + "/").text)
+    assert csrf is not None
+    http.post(server.url + "/logout", data={"csrf_token": csrf.group(1)}, timeout=10)
+
+    for cookie in ("", stale_cookie):
+        reasons: list[Any] = []
+        sio = socketio.Client(reconnection=False)
+        sio.on("connect_error", reasons.append, namespace=NAMESPACE)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            sio.connect(
+                server.url,
+                headers={"Cookie": cookie} if cookie else {},
+                namespaces=[NAMESPACE],
+                transports=[transport],
+                wait_timeout=5,
+            )
+        sio.disconnect()
+        assert reasons == [{"message": "unauthorised"}], cookie or "no cookie"
 
 
 def test_a_locked_database_is_answered_busy_and_the_resend_is_applied(
