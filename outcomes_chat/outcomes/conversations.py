@@ -271,7 +271,7 @@ def sync_outcomes(assessment: Assessment, record: Mapping[str, Any]) -> None:
 def raise_if_beyond(assessment: Assessment, seq: int) -> None:
     """Refuse a sequence number the conversation has not reached (SeqBeyondLatest)."""
     if seq > assessment.last_seq:
-        raise SeqBeyondLatest(assessment.last_seq)
+        raise SeqBeyondLatest(assessment.last_seq, seq)
 
 
 def catch_up(db: Session, assessment: Assessment, seq: int) -> Sequence[ConversationTurn]:

@@ -74,9 +74,10 @@ class SeqBeyondLatest(RuleError):
 
     code = "bad_request"
 
-    def __init__(self, last_seq: int) -> None:
-        super().__init__(f"the latest seq is {last_seq}")
+    def __init__(self, last_seq: int, asked: int) -> None:
+        super().__init__(f"seq {asked} asked for; the latest seq is {last_seq}")
         self.last_seq = last_seq
+        self.asked = asked
 
 
 class EmptyAnswer(RuleError):

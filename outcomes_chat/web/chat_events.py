@@ -256,9 +256,9 @@ def on_join(data: object = None) -> dict[str, Any]:
 
 def _beyond(error: SeqBeyondLatest) -> Refused:
     message = _(
-        "The conversation has not reached turn %(seq)d yet: its latest is %(latest)d. "
+        "This conversation has no turn %(seq)d yet: its latest is %(latest)d. "
         "Join again from a turn you have seen.",
-        seq=error.last_seq + 1,
+        seq=error.asked,
         latest=error.last_seq,
     )
     return Refused(error.code, message, {"field": "last_seq", "last_seq": error.last_seq})
@@ -377,7 +377,8 @@ def _store(
             try:
                 db.commit()
             except IntegrityError:
-                # Another process stored a turn first: read again and apply on top of it.
+                # Another process stored a turn first: read again. This answer is then a
+                # duplicate, or stale (it was to the question before that turn).
                 db.rollback()
                 continue
             return stored

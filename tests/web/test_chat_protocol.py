@@ -524,6 +524,7 @@ def test_join_beyond_the_latest_turn_is_refused_with_the_latest(app, client, con
     )
     assert ack["ok"] is False
     assert ack["error"]["code"] == "bad_request" and ack["error"]["last_seq"] == 1
+    assert ack["error"]["message"].startswith("This conversation has no turn 5 yet")
     # Not joined: turns said elsewhere do not reach it.
     say(connect(app, client), conversation, 1, button="start")
     assert "turn" not in [e["name"] for e in sio.get_received(NS)]
