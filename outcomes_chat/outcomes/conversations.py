@@ -18,7 +18,13 @@ from ..dialogue.engine import Engine
 from ..dialogue.script import TIERS
 from ..dialogue.turn import Turn
 from .audit import record_audit
-from .errors import ConversationFinished
+from .errors import (
+    ButtonNotOffered,
+    ConversationFinished,
+    EmptyAnswer,
+    SeqBeyondLatest,
+    StaleAnswer,
+)
 from .models import (
     Assessment,
     AssessmentStatus,
@@ -142,15 +148,28 @@ def take_turn(
     assessment: Assessment,
     client_id: str,
     said: Said,
+    last_seq: int,
     by: str,
     actor: User | str,
 ) -> StoredTurn:
-    """Apply what the person said once; stage the turn, state, outcomes and audit to commit."""
+    """Apply what the person said once; stage the turn, state, outcomes and audit to commit.
+
+    `last_seq` is the latest turn the sender had seen: an answer to anything older is refused
+    as stale (it was meant for another question), unless this client id was applied already.
+    """
     already, last = _same_id_and_last(db, assessment, client_id)
     if already is not None:
         return StoredTurn(already, assessment, duplicate=True)
     if assessment.status == AssessmentStatus.FINISHED:
         raise ConversationFinished()
+    if last_seq != assessment.last_seq:
+        raise_if_beyond(assessment, last_seq)
+        raise StaleAnswer(assessment.last_seq, turns_after(db, assessment, last_seq))
+    if said.text is not None and not said.text.strip():
+        raise EmptyAnswer()
+    label = _button_label(last, said)
+    if said.button is not None and label is None:
+        raise ButtonNotOffered(said.button)
     if said.language:
         result = engine.change_language(assessment.state, said.language)
         assessment.language = said.language
@@ -158,7 +177,6 @@ def take_turn(
         result = engine.step(assessment.state, {"button": said.button})
     else:
         result = engine.step(assessment.state, said.text or "")
-    label = _button_label(last, said)
     reply = public_reply(result)
     seq = assessment.last_seq + 1
     turn = ConversationTurn(
@@ -206,7 +224,7 @@ def most_urgent_tier(notes: Sequence[Mapping[str, Any]]) -> str | None:
 
 
 def _button_label(last: ConversationTurn | None, said: Said) -> str | None:
-    """The label of the pressed button as the last turn offered it."""
+    """The label of the pressed button as the last turn offered it; None if it offered none."""
     if said.button is None or last is None:
         return None
     offered = [
@@ -248,6 +266,18 @@ def sync_outcomes(assessment: Assessment, record: Mapping[str, Any]) -> None:
     for key, row in by_key.items():
         if key not in seen:
             row.removed = True
+
+
+def raise_if_beyond(assessment: Assessment, seq: int) -> None:
+    """Refuse a sequence number the conversation has not reached (SeqBeyondLatest)."""
+    if seq > assessment.last_seq:
+        raise SeqBeyondLatest(assessment.last_seq, seq)
+
+
+def catch_up(db: Session, assessment: Assessment, seq: int) -> Sequence[ConversationTurn]:
+    """What a client that has seen up to `seq` missed; SeqBeyondLatest past the latest turn."""
+    raise_if_beyond(assessment, seq)
+    return turns_after(db, assessment, seq)
 
 
 def turns_after(db: Session, assessment: Assessment, seq: int) -> Sequence[ConversationTurn]:

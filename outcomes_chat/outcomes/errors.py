@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import ConversationTurn
+
 
 class RuleError(Exception):
     """A request that the records' rules refuse; nothing was changed."""
@@ -49,3 +55,38 @@ class ConversationFinished(RuleError):
     """A finished conversation takes no more answers; it can still be read."""
 
     code = "finished"
+
+
+class StaleAnswer(RuleError):
+    """An answer sent against an older turn than the latest: the person has not seen what came
+    since, so it is not applied; `missed` holds those turns, to show before answering again."""
+
+    code = "stale"
+
+    def __init__(self, last_seq: int, missed: Sequence[ConversationTurn]) -> None:
+        super().__init__(f"the latest seq is {last_seq}")
+        self.last_seq = last_seq
+        self.missed = missed
+
+
+class SeqBeyondLatest(RuleError):
+    """A sequence number the conversation has not reached: the client's idea of it is wrong."""
+
+    code = "bad_request"
+
+    def __init__(self, last_seq: int, asked: int) -> None:
+        super().__init__(f"seq {asked} asked for; the latest seq is {last_seq}")
+        self.last_seq = last_seq
+        self.asked = asked
+
+
+class EmptyAnswer(RuleError):
+    """Text with nothing in it but white space is not an answer."""
+
+    code = "empty"
+
+
+class ButtonNotOffered(RuleError):
+    """A button value the latest turn did not offer."""
+
+    code = "not_offered"

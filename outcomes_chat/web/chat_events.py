@@ -19,6 +19,7 @@ from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import emit, join_room, leave_room
+from socketio.exceptions import ConnectionRefusedError
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
@@ -31,10 +32,18 @@ from ..outcomes.conversations import (
     Said,
     StoredTurn,
     can_take_part,
+    catch_up,
     take_turn,
     turns_after,
 )
-from ..outcomes.errors import ConversationFinished
+from ..outcomes.errors import (
+    ButtonNotOffered,
+    ConversationFinished,
+    EmptyAnswer,
+    RuleError,
+    SeqBeyondLatest,
+    StaleAnswer,
+)
 from ..outcomes.models import Assessment, ConversationTurn, Person
 from .chat import handover_allows, link_from_session
 from .engines import engine_for
@@ -60,12 +69,23 @@ _recent_events: defaultdict[str, list[float]] = defaultdict(list)
 
 
 class Refused(Exception):
-    """An event that is answered with an error and changes nothing."""
+    """An event that is answered with an error and changes nothing.
 
-    def __init__(self, code: str, message: str) -> None:
+    `details` are added to the error; `missed` (turns as JSON) goes in the ack beside it.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+        missed: list[dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__(code)
         self.code = code
         self.message = message
+        self.details = details or {}
+        self.missed = missed
 
 
 @dataclass(frozen=True)
@@ -113,11 +133,14 @@ def _allowed(participant: Participant, assessment: Assessment) -> bool:
 
 
 def _refusal(error: Refused, client_id: object = None) -> dict[str, Any]:
-    payload: dict[str, Any] = {"code": error.code, "message": error.message}
+    payload: dict[str, Any] = {"code": error.code, "message": error.message, **error.details}
     if isinstance(client_id, str):
         payload["client_id"] = client_id[:64]
     emit("error", payload)
-    return {"ok": False, "error": payload}
+    ack: dict[str, Any] = {"ok": False, "error": payload}
+    if error.missed is not None:
+        ack["missed"] = error.missed
+    return ack
 
 
 def _sid() -> str:
@@ -213,6 +236,8 @@ def on_connect(_auth: object = None) -> None:
     """A browser or program connects; refused unless logged in or holding a valid link."""
     participant = current_participant()
     if participant is None:
+        # Socket.IO's own exception: its message reaches the client's connect_error. (Python's
+        # built-in ConnectionRefusedError would reach on_error, and the client a generic text.)
         raise ConnectionRefusedError("unauthorised")
     if participant.handover_locked:
         raise ConnectionRefusedError("locked")
@@ -234,10 +259,12 @@ def on_join(data: object = None) -> dict[str, Any]:
         payload = _payload(data)
         _participant, assessment = _load(payload)
         last_seq = _int_field(payload, "last_seq")
+        missed = [_turn_json(t) for t in catch_up(get_db(), assessment, last_seq)]
+    except SeqBeyondLatest as beyond:
+        return _refusal(_beyond(beyond))
     except Refused as error:
         return _refusal(error)
     join_room(f"conversation:{assessment.id}")
-    missed = [_turn_json(t) for t in turns_after(get_db(), assessment, last_seq)]
     return {"ok": True, "assessment": _summary(assessment), "turns": missed}
 
 
@@ -269,6 +296,16 @@ def on_lock(_data: object = None) -> dict[str, Any]:
     # This connection hears no more of the conversation.
     leave_room(f"conversation:{participant.locked_to}")
     return {"ok": True}
+
+
+def _beyond(error: SeqBeyondLatest) -> Refused:
+    message = _(
+        "This conversation has no turn %(seq)d yet: its latest is %(latest)d. "
+        "Join again from a turn you have seen.",
+        seq=error.asked,
+        latest=error.last_seq,
+    )
+    return Refused(error.code, message, {"field": "last_seq", "last_seq": error.last_seq})
 
 
 @socketio.on("leave", namespace=NAMESPACE)
@@ -322,7 +359,7 @@ def on_say(data: object = None) -> dict[str, Any]:
         assessment_id = _int_field(payload, "assessment_id", 1)
         last_seq = _int_field(payload, "last_seq")
         said = _said(payload)
-        stored = _store(participant, assessment_id, client_id, said)
+        stored = _store(participant, assessment_id, client_id, said, last_seq)
     except Refused as error:
         return _refusal(error, client_id)
     missed: list[dict[str, Any]] = []
@@ -351,7 +388,9 @@ def on_say(data: object = None) -> dict[str, Any]:
     }
 
 
-def _store(participant: Participant, assessment_id: int, client_id: str, said: Said) -> StoredTurn:
+def _store(
+    participant: Participant, assessment_id: int, client_id: str, said: Said, last_seq: int
+) -> StoredTurn:
     db = get_db()
     sqlite = db.get_bind().dialect.name == "sqlite"
     turn_lock = _turn_locks[assessment_id % TURN_LOCK_STRIPES]
@@ -372,19 +411,53 @@ def _store(participant: Participant, assessment_id: int, client_id: str, said: S
             engine = engine_for(assessment.framework)
             actor = current_user if participant.user_id else f"link:{participant.link_id}"
             try:
-                stored = take_turn(db, engine, assessment, client_id, said, participant.by, actor)
-            except ConversationFinished as finished:
+                stored = take_turn(
+                    db, engine, assessment, client_id, said, last_seq, participant.by, actor
+                )
+            except RuleError as refused:
+                answer = _refused_turn(refused)  # read before the rollback expires the rows
                 db.rollback()
-                message = _("This conversation has finished. You can still read it.")
-                raise Refused(finished.code, message) from finished
+                raise answer from refused
             try:
                 db.commit()
             except IntegrityError:
-                # Another process stored a turn first: read again and apply on top of it.
+                # Another process stored a turn first: read again. This answer is then a
+                # duplicate, or stale (it was to the question before that turn).
                 db.rollback()
                 continue
             return stored
     raise Refused("busy", _("Please try again in a moment."))
+
+
+def _refused_turn(error: RuleError) -> Refused:
+    """The protocol's answer to an answer the conversation's rules refuse."""
+    if isinstance(error, StaleAnswer):
+        message = _(
+            "Something new was said in this conversation before your answer arrived. "
+            "Please read it, then answer again."
+        )
+        missed = [_turn_json(turn) for turn in error.missed]
+        return Refused(error.code, message, {"last_seq": error.last_seq}, missed)
+    if isinstance(error, SeqBeyondLatest):
+        return _beyond(error)
+    if isinstance(error, EmptyAnswer):
+        return Refused(error.code, _("Please type an answer, or choose one of the buttons."))
+    if isinstance(error, ButtonNotOffered):
+        message = _("That is not one of the answers offered here. Please choose one shown.")
+        return Refused(error.code, message)
+    if isinstance(error, ConversationFinished):
+        return Refused(error.code, _("This conversation has finished. You can still read it."))
+    raise error
+
+
+@socketio.on("*", namespace=NAMESPACE)
+def on_unknown_event(_event: str, *_args: object) -> dict[str, Any]:
+    """Any event the protocol does not define: answered, so a client is never left waiting."""
+    try:
+        _check_rate()
+        raise Refused("unknown_event", _("The chat does not know that event."))
+    except Refused as error:
+        return _refusal(error, None)
 
 
 @socketio.on_error(NAMESPACE)
@@ -393,7 +466,8 @@ def on_unexpected_error(error: Exception) -> dict[str, Any] | bool:
     # Flask-SocketIO puts the event being handled on the request.
     event: dict[str, Any] = getattr(request, "event", {})
     if event.get("message") == "connect":
-        return False  # a failure must never let a connection in
+        # A failure must never let a connection in; the client may try again shortly.
+        raise ConnectionRefusedError("busy") from error
     # Resending is safe even if the turn was committed first: a client_id is applied once.
     with contextlib.suppress(SQLAlchemyError):
         get_db().rollback()

@@ -8,6 +8,7 @@ Screenshots land in test-artifacts/ at the repository root.
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
 from collections.abc import Callable
 
@@ -555,3 +556,122 @@ def test_a_quiet_tablet_warns_then_locks_without_losing_words(
     page.get_by_role("button", name="Unlock").click()
     page.wait_for_url(f"{quick_lock_server.url}/persons/{person_id}")
     expect(page.get_by_role("cell", name="Paused")).to_be_visible()
+
+
+# -- 7. refusals: logged out, stale, busy ----------------------------------------------------
+
+
+def practitioner_chat(tablet: Tablet) -> int:
+    """Practitioner: Margaret's page, a new carer conversation, connected (not handed over)."""
+    tablet.open_person()
+    assessment_id = tablet.start_conversation()
+    expect(tablet.page.locator("#connection")).to_have_attribute("data-state", "connected")
+    return assessment_id
+
+
+def test_a_page_refused_for_logging_out_asks_to_log_in_again(tablet: Tablet) -> None:
+    """The server refuses the reconnect with `unauthorised`: the page says so, and does not
+    promise to send the answer later."""
+    page = tablet.page
+    practitioner_chat(tablet)
+    elsewhere = page.context.new_page()
+    elsewhere.goto(tablet.server.url + "/")
+    elsewhere.get_by_role("button", name="Log out").click()
+    elsewhere.wait_for_url("**/login")
+    elsewhere.close()
+
+    page.context.set_offline(True)  # the connection drops, and comes back without a login
+    connection = page.locator("#connection")
+    expect(connection).to_have_attribute("data-state", "offline")
+    page.context.set_offline(False)
+    expect(connection).to_have_attribute("data-state", "error", timeout=20_000)
+    expect(connection).to_have_text(re.compile("ask your practitioner to log in again"))
+    page.wait_for_timeout(3000)  # no reconnecting behind the message's back
+    expect(connection).to_have_attribute("data-state", "error")
+    tablet.screenshot("refused-01-unauthorised")
+
+
+def _say_from_another_device(tablet: Tablet, assessment_id: int, button: str) -> int:
+    """Another device on the same login answers the pending question; returns the new seq."""
+    from tests.live import ChatClient, Transcript
+
+    cookies = tablet.page.context.cookies()
+    cookie = "; ".join(f"{c['name']}={c['value']}" for c in cookies)
+    other = ChatClient(tablet.server.url, cookie).connect()
+    try:
+        transcript = Transcript(assessment_id)
+        transcript.join(other)
+        return int(transcript.say(other, transcript.message({"button": button}))["turn"]["seq"])
+    finally:
+        other.close()
+
+
+def test_an_answer_overtaken_by_another_device_is_given_back_with_what_was_said(
+    tablet: Tablet, server: LiveServer
+) -> None:
+    page = tablet.page
+    assessment_id = practitioner_chat(tablet)
+    carer = Carer(page)
+    carer.tap("Start")
+    carer.wait_for_question("Is that OK?")
+
+    # Offline, the person types an answer to "Is that OK?"; meanwhile a laptop answers it.
+    page.context.set_offline(True)
+    expect(page.locator("#connection")).to_have_attribute("data-state", "offline")
+    answer = "Only if my daughter can see it too."
+    box = page.get_by_label("Your answer")
+    box.fill(answer)
+    box.press("Enter")
+    expect(page.locator(".line-person").last).to_have_attribute("data-saved", "no")
+    assert _say_from_another_device(tablet, assessment_id, "yes") == 3
+    page.context.set_offline(False)
+
+    # Refused as stale: the laptop's turn is shown, the answer is back in the box, unsent.
+    expect(page.locator("#answer-error")).to_contain_text("Please read it, then answer again.")
+    expect(box).to_have_value(answer)
+    carer.wait_for_question("what matters most to you at the moment?")
+    expect(page.locator(".line-person[data-saved=no]")).to_have_count(0)
+    assert person_lines(page) == ["Start", "Yes, that's OK"]
+    assert answer not in [text for _s, text, _b in turns(server, assessment_id)]
+    tablet.screenshot("refused-02-stale")
+
+    # Sent again, it answers the question now on screen.
+    box.press("Enter")
+    wait_until_saved(page, 3)
+    carer.wait_for_question("Have I got that right?")
+    assert turns(server, assessment_id)[-1] == (4, answer, None)
+    assert not [e for e in tablet.errors if "pageerror" in e], tablet.errors
+
+
+def test_the_page_stops_retrying_busy_with_a_calm_message_and_keeps_the_answer(
+    tablet: Tablet, server: LiveServer
+) -> None:
+    """Another writer holds the database: every try is answered busy; after a few the page
+    gives the answer back instead of spinning for ever."""
+    page = tablet.page
+    assessment_id = practitioner_chat(tablet)
+    carer = Carer(page)
+    carer.tap("Start")
+    carer.tap("Yes, that's OK")
+    carer.wait_for_question("what matters most to you at the moment?")
+    answer = "Seeing my sister more often."
+    holder = sqlite3.connect(server.database, isolation_level=None, timeout=10)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        box = page.get_by_label("Your answer")
+        box.fill(answer)
+        box.press("Enter")
+        expect(page.locator("#answer-error")).to_contain_text(
+            "We could not save your answer just now", timeout=90_000
+        )
+        expect(box).to_have_value(answer)
+        expect(page.locator(".line-person[data-saved=no]")).to_have_count(0)
+        expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
+        tablet.screenshot("refused-03-busy")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert answer not in [text for _s, text, _b in turns(server, assessment_id)]
+    box.press("Enter")
+    wait_until_saved(page, 3)
+    carer.wait_for_question("Have I got that right?")

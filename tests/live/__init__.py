@@ -367,6 +367,41 @@ class ChatClient:
             with self._lock:
                 self._waiting.discard(done)
 
+    def call_many(
+        self, event: str, payloads: list[dict[str, Any]], timeout: float = CALL_SECONDS
+    ) -> list[Any]:
+        """Emit every payload at once, then wait for their acks; None where none came (the
+        connection dropped, or no ack in time)."""
+        answers: list[Any] = [None] * len(payloads)
+        done = [threading.Event() for _ in payloads]
+
+        def on_ack_of(index: int) -> Callable[..., None]:
+            def on_ack(*args: Any) -> None:
+                answers[index] = args[0] if args else None
+                done[index].set()
+
+            return on_ack
+
+        with self._lock:
+            self._waiting.update(done)
+        try:
+            for index, payload in enumerate(payloads):
+                if not self.connected:
+                    break
+                try:
+                    self.sio.emit(event, payload, namespace=NAMESPACE, callback=on_ack_of(index))
+                except SocketIOError:
+                    break
+            deadline = time.monotonic() + timeout
+            for event_done in done:
+                if not self.connected:
+                    break
+                event_done.wait(max(deadline - time.monotonic(), 0))
+            return answers
+        finally:
+            with self._lock:
+                self._waiting.difference_update(done)
+
     def send(self, event: str, data: dict[str, Any]) -> None:
         """Emit without asking for an ack: as if the ack were lost on the way back."""
         self.sio.emit(event, data, namespace=NAMESPACE)

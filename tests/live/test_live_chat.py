@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import sqlite3
 import threading
 import time
@@ -19,7 +20,10 @@ from outcomes_chat.config import normalise_database_url
 from outcomes_chat.database import SQLITE_BUSY_TIMEOUT_MS
 
 from . import (
+    NAMESPACE,
     OUTCOME_WORDS,
+    RETRY_CODES,
+    RETRY_PAUSE,
     ChatClient,
     LiveServer,
     Lost,
@@ -303,6 +307,96 @@ def test_acknowledged_answers_survive_sigkill_exactly_once(
         assert stored_outcome_words(engine, assessment_id) == [w.strip() for w in OUTCOME_WORDS]
 
 
+# How many copies of one answer a round sends at once, without waiting (a double tap, a
+# client that does not wait for acks).
+PIPELINE = (2, 3)
+
+
+@pytest.mark.timeout(240)
+def test_pipelined_answers_are_applied_once_in_order_across_sigkill(
+    fresh_sqlite: Database, make_server: ServerFactory
+) -> None:
+    """Each round sends one answer several times at once, under new client ids, while the
+    server is killed now and then: exactly one of each round is stored, on the question it
+    answered; the others are refused as stale; nothing acknowledged is lost or doubled."""
+    seed = int(os.environ.get("LIVE_SEED") or random.SystemRandom().randrange(2**32))
+    print(f"\npipelined SIGKILL test seed {seed}: LIVE_SEED={seed} repeats the plan")
+    rng = random.Random(seed)
+    server = make_server(fresh_sqlite)
+    cookie, assessment_id = begin(server, fresh_sqlite)
+    transcript = Transcript(assessment_id)
+    player = Player()
+    rounds: list[list[dict[str, Any]]] = []
+    sent: dict[str, Mapping[str, str]] = {}
+    acks: dict[str, Mapping[str, Any]] = {}
+    reconnects = 0
+
+    with database(fresh_sqlite.url) as engine:
+        killer = Killer(server, rng, engine)
+        print(f"kill plan (round: mode): {killer.plan}")
+        client = ChatClient(server.url, cookie).connect()
+        transcript.join(client)
+        try:
+            while not transcript.finished:
+                assert len(rounds) < MAX_TURNS, f"seed {seed}: no end: {transcript.reply}"
+                content = player.answer(transcript.reply)
+                pending = [transcript.message(content) for _ in range(rng.randint(*PIPELINE))]
+                rounds.append(pending)
+                sent.update((message["client_id"], content) for message in pending)
+                killer.before_send(len(rounds) - 1, client, pending[0])
+                while pending:
+                    answers = client.call_many("say", pending)
+                    left = []
+                    for message, ack in zip(pending, answers, strict=True):
+                        code = None if ack is None or ack["ok"] else ack["error"]["code"]
+                        if ack is None or code in RETRY_CODES:
+                            left.append(message)  # resent unchanged: same id, same last_seq
+                        elif ack["ok"]:
+                            acks[message["client_id"]] = ack
+                            transcript.acknowledged(ack)
+                        else:
+                            # Stale; or, once another of its round finished it, finished.
+                            assert code in ("stale", "finished"), f"seed {seed}: {ack}"
+                            acks[message["client_id"]] = ack
+                            transcript.add(ack.get("missed", []))
+                    if None in answers:
+                        killer.restart_after_loss()
+                        client.close()
+                        client = ChatClient(server.url, cookie).connect()
+                        transcript.join(client)
+                        reconnects += 1
+                    elif left:
+                        time.sleep(RETRY_PAUSE)
+                    pending = left
+            killer.settle()
+        finally:
+            client.close()
+
+        print(f"kills: {killer.done}; reconnects: {reconnects}; rounds: {len(rounds)}")
+        assert len(killer.done) >= 5, f"seed {seed}: only {len(killer.done)} kills happened"
+        assert reconnects >= len(killer.done) - 1, f"seed {seed}: a kill went unnoticed"
+        assert set(acks) == set(sent), f"seed {seed}: every message was answered in the end"
+        counts = client_id_counts(engine, assessment_id)
+        rows = stored_turns(engine, assessment_id)
+        assert [row["seq"] for row in rows] == list(range(1, len(rounds) + 2)), f"seed {seed}"
+        by_id = {row["client_id"]: row for row in rows[1:]}
+        for number, messages in enumerate(rounds, start=1):
+            stored = [m for m in messages if counts.get(m["client_id"])]
+            assert len(stored) == 1, f"seed {seed}: one of each round is stored, once"
+            [applied] = stored
+            assert counts[applied["client_id"]] == 1, f"seed {seed}"
+            assert acks[applied["client_id"]]["ok"], f"seed {seed}"
+            row = by_id[applied["client_id"]]
+            # Stored on the question it answered, and as it was sent.
+            assert row["seq"] == applied["last_seq"] + 1, f"seed {seed}"
+            assert (row["said_text"], row["said_button"]) == said_of(sent[applied["client_id"]])
+            refused = {acks[m["client_id"]]["error"]["code"] for m in messages if m is not applied}
+            last_round = number == len(rounds)
+            assert refused <= ({"stale", "finished"} if last_round else {"stale"}), f"seed {seed}"
+        assert stored_status(engine, assessment_id) == "finished"
+        assert stored_outcome_words(engine, assessment_id) == [w.strip() for w in OUTCOME_WORDS]
+
+
 @pytest.mark.parametrize("transport", ["websocket", "polling"])
 def test_a_connection_from_another_origin_is_refused(
     transport: str, fresh_sqlite: Database, make_server: ServerFactory
@@ -321,6 +415,34 @@ def test_a_connection_from_another_origin_is_refused(
         assert Transcript(assessment_id).join(same)["assessment"]["id"] == assessment_id
     finally:
         same.close()
+
+
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+def test_a_connection_without_a_login_is_refused_with_the_documented_reason(
+    transport: str, fresh_sqlite: Database, make_server: ServerFactory
+) -> None:
+    """connect_error carries `unauthorised`, not Socket.IO's generic "Connection rejected"."""
+    server = make_server(fresh_sqlite)
+    http = login(server.url, "morag")
+    stale_cookie = cookie_header(http)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', http.get(server.url + "/").text)
+    assert csrf is not None
+    http.post(server.url + "/logout", data={"csrf_token": csrf.group(1)}, timeout=10)
+
+    for cookie in ("", stale_cookie):
+        reasons: list[Any] = []
+        sio = socketio.Client(reconnection=False)
+        sio.on("connect_error", reasons.append, namespace=NAMESPACE)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            sio.connect(
+                server.url,
+                headers={"Cookie": cookie} if cookie else {},
+                namespaces=[NAMESPACE],
+                transports=[transport],
+                wait_timeout=5,
+            )
+        sio.disconnect()
+        assert reasons == [{"message": "unauthorised"}], cookie or "no cookie"
 
 
 def test_a_locked_database_is_answered_busy_and_the_resend_is_applied(

@@ -335,7 +335,6 @@ def test_stored_turns_replay_to_the_stored_state(app, client, conversation, db):
     for content in (
         {"button": "start"},
         {"button": "yes"},
-        {"text": "   "},
         {"text": "I miss my choir and I never sleep"},
         {"button": "back"},
         {"text": "Getting out to the choir on Tuesdays"},
@@ -398,6 +397,8 @@ def test_outcome_rows_mirror_the_record_after_every_turn(
     while reply["phase"] != "finished":
         content = player.answer(reply)
         if reply["phase"] == "summary" and not removed and recorded:
+            content = {"button": "remove"}  # then which one, from the buttons offered
+        if reply["phase"] == "summary_pick" and not removed:
             content, removed = {"button": f"remove:{next(iter(recorded))}"}, True
         ack = say(sio, conversation, seq, **content)
         assert ack["ok"], ack
@@ -455,3 +456,87 @@ def test_a_finished_conversation_takes_no_more_answers(app, client, conversation
     assert turn_count(db, conversation) == before
     resent = say(sio, conversation, seq, button="confirm", client_id="final")
     assert resent["ok"] and resent["duplicate"]
+
+
+def test_an_answer_to_an_older_turn_is_refused_as_stale_with_what_was_missed(
+    app, client, conversation, db
+):
+    """A second device's "yes", sent before it saw turn 2, must not answer turn 2's question."""
+    laptop, tablet = connect(app, client), connect(app, client)
+    first = say(laptop, conversation, 1, button="start", client_id="from-laptop")
+    assert first["ok"] and first["turn"]["seq"] == 2
+
+    stale = say(tablet, conversation, 1, button="start", client_id="from-tablet")
+    assert stale["ok"] is False
+    assert stale["error"]["code"] == "stale"
+    assert stale["error"]["last_seq"] == 2 and stale["error"]["client_id"] == "from-tablet"
+    assert stale["missed"] == [first["turn"]]
+    assert [e["name"] for e in tablet.get_received(NS)] == ["error"]
+    assert turn_count(db, conversation) == 2
+    db.expire_all()
+    assert db.get(Assessment, conversation.id).phase == "consent"
+
+    # Having seen turn 2, the person answers again: applied to the question they saw.
+    again = say(tablet, conversation, 2, button="yes", client_id="from-tablet-2")
+    assert again["ok"] and again["turn"]["seq"] == 3 and again["missed"] == []
+    # A resend of an answer already applied is still its stored turn, whatever its last_seq.
+    resent = say(laptop, conversation, 1, button="start", client_id="from-laptop")
+    assert resent["ok"] and resent["duplicate"] and resent["turn"] == first["turn"]
+    assert turn_count(db, conversation) == 3
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\n\t \u00a0"])
+def test_empty_text_is_refused_and_stores_nothing(app, client, conversation, db, blank):
+    sio = connect(app, client)
+    say(sio, conversation, 1, button="start")
+    ack = say(sio, conversation, 2, text=blank)
+    assert ack["ok"] is False and ack["error"]["code"] == "empty"
+    assert ack["error"]["message"] == "Please type an answer, or choose one of the buttons."
+    assert turn_count(db, conversation) == 2
+
+
+@pytest.mark.parametrize("value", ["confirm", "skip", "remove:1", "yes"])
+def test_a_button_not_offered_is_refused_and_stores_nothing(app, client, conversation, db, value):
+    """The welcome offers Start and Why, and the controls but Skip; nothing else is pressed."""
+    sio = connect(app, client)
+    ack = say(sio, conversation, 1, button=value)
+    assert ack["ok"] is False and ack["error"]["code"] == "not_offered"
+    assert turn_count(db, conversation) == 1
+    offered = say(sio, conversation, 1, button="why")
+    assert offered["ok"] and offered["turn"]["said"] == {
+        "button": "why",
+        "label": "Why are we doing this?",
+    }
+
+
+def test_an_unknown_event_is_answered_with_an_error(app, client, conversation, db):
+    sio = connect(app, client)
+    ack = sio.emit("shout", {"assessment_id": conversation.id}, namespace=NS, callback=True)
+    assert ack["ok"] is False and ack["error"]["code"] == "unknown_event"
+    assert [e["name"] for e in sio.get_received(NS)] == ["error"]
+    assert turn_count(db, conversation) == 1
+
+
+def test_join_beyond_the_latest_turn_is_refused_with_the_latest(app, client, conversation):
+    sio = connect(app, client)
+    ack = sio.emit(
+        "join", {"assessment_id": conversation.id, "last_seq": 5}, namespace=NS, callback=True
+    )
+    assert ack["ok"] is False
+    assert ack["error"]["code"] == "bad_request" and ack["error"]["last_seq"] == 1
+    assert ack["error"]["message"].startswith("This conversation has no turn 5 yet")
+    # Not joined: turns said elsewhere do not reach it.
+    say(connect(app, client), conversation, 1, button="start")
+    assert "turn" not in [e["name"] for e in sio.get_received(NS)]
+    joined = sio.emit(
+        "join", {"assessment_id": conversation.id, "last_seq": 1}, namespace=NS, callback=True
+    )
+    assert [turn["seq"] for turn in joined["turns"]] == [2]
+
+
+def test_say_beyond_the_latest_turn_is_refused(app, client, conversation, db):
+    sio = connect(app, client)
+    ack = say(sio, conversation, 3, button="start")
+    assert ack["ok"] is False
+    assert ack["error"]["code"] == "bad_request" and ack["error"]["last_seq"] == 1
+    assert turn_count(db, conversation) == 1

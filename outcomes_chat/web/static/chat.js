@@ -22,6 +22,11 @@
   var ACK_TIMEOUT = 15000;
   // Answers the server asks us to send again (protocol: busy, rate_limited) wait this long.
   var RETRY_DELAY = { busy: 1000, rate_limited: 2500 };
+  // After this many "busy" answers in a row the page stops trying and says so; the answer
+  // goes back where the person can send it again.
+  var MAX_BUSY_RETRIES = 3;
+  // A connection the server refused as busy is tried again after this long.
+  var RECONNECT_DELAY = 3000;
 
   var lastSeq = 0;
   var lastReply = null;     // the latest reply shown, to offer its buttons again after a failure
@@ -129,7 +134,10 @@
   }
 
   function queue(content, shown) {
-    var message = { client_id: newClientId(), content: content };
+    // The answer is to the latest turn on screen: sent with that seq, so if anything was said
+    // in the meantime (another device, or an answer of ours still in flight) it is refused as
+    // stale rather than applied to a question the person has not seen.
+    var message = { client_id: newClientId(), content: content, lastSeq: lastSeq, busy: 0 };
     answerError.textContent = "";
     message.line = addLine("person", shown);
     markSaved(message.line, false);
@@ -148,7 +156,8 @@
     var message = outbox[0];
     var attempt = { message: message };
     sending = attempt;
-    var payload = { assessment_id: assessmentId, client_id: message.client_id, last_seq: lastSeq };
+    var payload = { assessment_id: assessmentId, client_id: message.client_id,
+                    last_seq: message.lastSeq };
     Object.keys(message.content).forEach(function (key) { payload[key] = message.content[key]; });
     setConnection(strings.sending, "sending");
     socket.timeout(ACK_TIMEOUT).emit("say", payload, function (failed, ack) {
@@ -163,15 +172,29 @@
       if (!ack || !ack.ok) {
         var code = ack && ack.error ? ack.error.code : "";
         if (code === "locked") { toUnlock(); return; }
+        if (code === "busy" && ++message.busy > MAX_BUSY_RETRIES) {
+          takeBack(strings.busy);
+          return;
+        }
         if (RETRY_DELAY[code]) {
           setConnection(strings.sending, "sending");
           retryLater(RETRY_DELAY[code]);
+          return;
+        }
+        if (code === "stale") {
+          // Something was said since this answer was written: show it, and give the answer
+          // (and any after it) back to the person to send again or change.
+          takeBack(ack.error.message, ack.missed || []);
           return;
         }
         outbox.shift();
         message.line.remove();
         showError(ack && ack.error ? ack.error.message : strings.offline, message);
         if (!outbox.length && lastReply) { showButtons(lastReply); }
+        if (code === "unauthorised") {
+          setConnection(strings.unauthorised, "error");
+          return;
+        }
         setConnection(strings.connected, "connected");
         flush();
         return;
@@ -190,6 +213,22 @@
       setConnection(strings.connected, "connected");
       flush();
     });
+  }
+
+  // Every answer not yet saved comes off the queue: typed words go back into the box, in
+  // order and before anything typed since, so nothing is lost; turns missed are shown first.
+  function takeBack(text, missed) {
+    var typed = [];
+    outbox.splice(0).forEach(function (message) {
+      message.line.remove();
+      if (message.content.text !== undefined) { typed.push(message.content.text); }
+    });
+    (missed || []).forEach(showTurn);
+    if (input.value) { typed.push(input.value); }
+    input.value = typed.join("\n");
+    answerError.textContent = text;
+    if (lastReply) { showButtons(lastReply); }
+    setConnection(strings.connected, "connected");
   }
 
   function showError(text, message) {
@@ -247,9 +286,13 @@
   socket.on("disconnect", offline);
   socket.on("connect_error", function (error) {
     offline();
+    var reason = error && error.message;
     // Refused by the server (logged out, link ended): no use promising to send it later.
-    if (error && error.message === "unauthorised") {
+    if (reason === "unauthorised") {
       setConnection(strings.unauthorised, "error");
+    } else if (reason === "busy") {
+      // Refused for now: Socket.IO does not try again by itself after a refusal, so we do.
+      setTimeout(function () { socket.connect(); }, RECONNECT_DELAY);
     }
     if (error && error.message === "locked") { toUnlock(); }
   });
@@ -305,12 +348,13 @@
       locking = true;
       dialog.hidden = true;
       var go = function () { window.location.assign(root.dataset.unlockUrl); };
-      // Send anything half-typed first: it is the person's words, and must not be lost.
-      if (input.value.trim()) { queue({ text: input.value }, input.value); input.value = ""; }
       // Nobody else reads on while the last answers are being saved.
       root.hidden = true;
       document.getElementById("locked-note").hidden = false;
       var whenSent = function () {
+        // Anything half-typed, or given back (stale, busy), is sent first: it is the person's
+        // words, and must not be lost.
+        if (input.value.trim()) { queue({ text: input.value }, input.value); input.value = ""; }
         // Leaving with answers unsent would lose them: wait for the connection, however long.
         if (outbox.length || !socket.connected) { setTimeout(whenSent, 200); return; }
         socket.timeout(5000).emit("say", { assessment_id: assessmentId,
