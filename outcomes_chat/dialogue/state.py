@@ -89,6 +89,7 @@ class State:
     phase: str = "welcome"
     turn: int = 0
     consent: bool | None = None
+    said_first: str | None = None  # words said at the welcome, heard once consent is given
     asked: str | None = None
     topic: str | None = None
     probe: int = 0

@@ -12,15 +12,30 @@ if TYPE_CHECKING:
 
 
 def on_welcome(step: Step, text: str, intent: str | None) -> None:
+    if text and intent is None and _an_answer_already(step, text):
+        # People often start talking at "Hello": their words wait for consent, then are heard.
+        step.state.said_first = text
+        step.lead.append(step.message("kept_for_later"))
     step.enter("consent")
+
+
+def _an_answer_already(step: Step, text: str) -> bool:
+    """True when words said at the welcome tell of a life, not just "go on then"."""
+    if not step.hear.has_content(text):
+        return False
+    return bool(step.hear.domain_sentences(text)) or len(step.hear.analyser.words(text)) >= 6
 
 
 def on_consent(step: Step, text: str, intent: str | None) -> None:
     if intent == "yes":
         step.state.consent = True
         step.event("consent_given")
+        said_first, step.state.said_first = step.state.said_first, None
         if step.state.mode == "review":
             review.next_review(step)
+        elif said_first:
+            step.enter("opener")
+            hearing.answer(step, said_first, "opener")
         else:
             step.enter("opener")
     elif intent in ("no", "not_sure"):
