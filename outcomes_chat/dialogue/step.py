@@ -21,10 +21,13 @@ from outcomes_chat.dialogue.wording import Translate, Wording
 MAX_INPUT_CHARS = 2000
 
 _DIGRESSIONS = frozenset({"help", "why", "repeat"})
-# Where words that raised a concern are still heard as the answer to an open question, to be
+# Where words that raised a concern are still heard as the answer to an open question (or kept
+# from the welcome for the first one), to be
 # read back and confirmed. Elsewhere (reading back, ratings, follow-ups, the summary) they
 # are never stored as that answer: the question is asked again after the safety reply.
-_HEARD_DESPITE_RISK = frozenset({"opener", "topic", "concern", "remembered", "anything_else"})
+_HEARD_DESPITE_RISK = frozenset(
+    {"welcome", "opener", "topic", "concern", "remembered", "anything_else"}
+)
 # Intents a phase handler reads as an answer; the others steer (back, pause, stop...).
 _ANSWERS = frozenset({"yes", "no", "not_sure", "skip"})
 

@@ -96,7 +96,7 @@ PHASES: dict[str, Callable[[Conversation], object]] = {
 }
 
 
-HEARD_AS_AN_ANSWER = frozenset({"opener", "topic", "remembered", "anything_else"})
+HEARD_AS_AN_ANSWER = frozenset({"welcome", "opener", "topic", "remembered", "anything_else"})
 
 
 def heard_without_risk(carer_script: Script, phase: str) -> Conversation:
@@ -137,10 +137,12 @@ def test_a_safety_cue_interrupts_every_phase_and_its_words_are_still_heard(
     carried_on = carer.press("carry_on")
     assert carried_on.text.startswith("We'll carry on.")
     if phase in HEARD_AS_AN_ANSWER:
-        # Said to an open question, the words are still its answer, read back to confirm.
+        # Said to an open question (or at the welcome, kept for the first), the words are still
+        # its answer, read back to confirm.
         assert carer.record["outcomes"] == twin.record["outcomes"]
         assert carer.state["phase"] == twin.state["phase"]
         assert carer.state["pending"] == twin.state["pending"]
+        assert carer.state["said_first"] == twin.state["said_first"]
     else:
         # Never stored as a reading back, rating, follow-up or summary: asked again.
         assert carer.record["outcomes"] == outcomes_before
