@@ -66,6 +66,9 @@ PROMPTS = ROOT / "prompts"
 DATA = ROOT / "tests" / "data" / "safety"
 TEST_FILE = DATA / "test.jsonl"
 TUNING_FILE = DATA / "tune.jsonl"
+# Published words of carers and service users about their lives (the recognition set), not
+# labelled for risk: the share flagged is how often an ordinary answer would be interrupted.
+ORDINARY_FILES = sorted((ROOT / "tests" / "data" / "recognition").glob("*.jsonl"))
 FRAMEWORKS = ("carer", "adult")
 NONE = "none"
 DATA_CATEGORIES = (
@@ -269,6 +272,8 @@ def main(argv: Sequence[str]) -> int:
             readings = [_reading(recognisers, s["text"]) for s in statements]
             _print(path, statements, readings)
             print()
+    if not args.files:
+        _print_ordinary(recognisers)
     print(RULE)
     _print_speed([s for statements in loaded.values() for s in statements], args.pool)
     return 0
@@ -376,6 +381,31 @@ def _safety_rate(utterances: list[tuple[str, str]]) -> tuple[float, int]:
         elapsed += time.perf_counter() - started
         passes += 1
     return passes * len(utterances) / elapsed, passes
+
+
+def _print_ordinary(recognisers: Mapping[str, recognise.Recogniser]) -> None:
+    """How many published everyday answers raise a flag, by kind (a few are real risks)."""
+    texts = [
+        json.loads(line)["text"]
+        for path in ORDINARY_FILES
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    if not texts:
+        return
+    kinds: dict[str, int] = {}
+    for text in texts:
+        hit = next((h for r in recognisers.values() if (h := r.safety(text))), None)
+        if hit is not None:
+            kinds[hit.category] = kinds.get(hit.category, 0) + 1
+    flagged = sum(kinds.values())
+    print(
+        f"Everyday answers: {flagged} of {len(texts)} published quotes about carers' and service "
+        f"users' lives (tests/data/recognition, not labelled for risk; a few are real risks) "
+        f"raise a flag ({flagged / len(texts):.1%}); by kind: "
+        + (", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) or "none")
+        + ".\n"
+    )
 
 
 def _print_speed(statements: list[dict], pool: int) -> None:
