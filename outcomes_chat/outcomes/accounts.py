@@ -276,6 +276,20 @@ def handover_allows(login: LoginSession, idle: timedelta, now: datetime | None =
     return True
 
 
+def handovers_listening(
+    db: Session, assessment_id: int, idle: timedelta, now: datetime | None = None
+) -> list[LoginSession]:
+    """The hand-overs of this conversation that may still hear it: unlocked, not quiet too long.
+
+    One gone quiet is locked here, so a tablet left lying hears nothing more of what is said.
+    """
+    now = now or utcnow()
+    logins = db.scalars(
+        select(LoginSession).where(LoginSession.handover_assessment_id == assessment_id)
+    )
+    return [login for login in logins if not handover_locked(login, idle, now)]
+
+
 def lock_handover(login: LoginSession, now: datetime | None = None) -> None:
     """Lock the hand-over now (the page asks when it pauses); only unlocking opens it again."""
     if login.handover_assessment_id is not None and login.handover_locked_at is None:

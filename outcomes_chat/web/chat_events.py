@@ -8,6 +8,7 @@ answer is stored in one transaction before its acknowledgement is sent.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 import threading
 import time
@@ -44,8 +45,8 @@ from ..outcomes.errors import (
     SeqBeyondLatest,
     StaleAnswer,
 )
-from ..outcomes.models import Assessment, ConversationTurn, Person
-from .chat import handover_allows, link_from_session
+from ..outcomes.models import Assessment, ConversationTurn, LoginSession, Person
+from .chat import handover_allows, handover_idle, link_from_session
 from .engines import engine_for
 
 NAMESPACE = "/chat"
@@ -257,15 +258,28 @@ def on_join(data: object = None) -> dict[str, Any]:
     try:
         _check_rate()
         payload = _payload(data)
-        _participant, assessment = _load(payload)
+        participant, assessment = _load(payload)
         last_seq = _int_field(payload, "last_seq")
         missed = [_turn_json(t) for t in catch_up(get_db(), assessment, last_seq)]
     except SeqBeyondLatest as beyond:
         return _refusal(_beyond(beyond))
     except Refused as error:
         return _refusal(error)
-    join_room(f"conversation:{assessment.id}")
+    join_room(_room_for(participant, assessment.id))
     return {"ok": True, "assessment": _summary(assessment), "turns": missed}
+
+
+def _room_for(participant: Participant, assessment_id: int) -> str:
+    """A handed-over tablet hears the conversation in a room of its own, so that it stops
+    hearing it the moment its hand-over locks (see _tell_others)."""
+    if participant.user_id is not None and participant.locked_to is not None:
+        return _handover_room(g.login_session)
+    return f"conversation:{assessment_id}"
+
+
+def _handover_room(login: LoginSession) -> str:
+    # Room names travel through the message queue: never the login's own id.
+    return "handover:" + hashlib.sha256(login.id.encode()).hexdigest()[:32]
 
 
 @socketio.on("active", namespace=NAMESPACE)
@@ -294,7 +308,7 @@ def on_lock(_data: object = None) -> dict[str, Any]:
     accounts.lock_handover(g.login_session)
     get_db().commit()
     # This connection hears no more of the conversation.
-    leave_room(f"conversation:{participant.locked_to}")
+    leave_room(_handover_room(g.login_session))
     return {"ok": True}
 
 
@@ -314,6 +328,16 @@ def on_leave(data: object = None) -> dict[str, Any]:
     if isinstance(data, dict) and isinstance(data.get("assessment_id"), int):
         leave_room(f"conversation:{data['assessment_id']}")
     return {"ok": True}
+
+
+def _tell_others(turn: dict[str, Any], assessment_id: int) -> None:
+    """Send a new turn to everyone else in the conversation; a locked hand-over hears nothing."""
+    emit("turn", turn, to=f"conversation:{assessment_id}", include_self=False)
+    db = get_db()
+    listening = accounts.handovers_listening(db, assessment_id, handover_idle())
+    db.commit()  # a hand-over found quiet too long stays locked
+    for login in listening:
+        emit("turn", turn, to=_handover_room(login), skip_sid=_sid())
 
 
 def _said(payload: dict[str, Any]) -> Said:
@@ -371,12 +395,7 @@ def on_say(data: object = None) -> dict[str, Any]:
         ]
     turn = _turn_json(stored.turn)
     if not stored.duplicate:
-        emit(
-            "turn",
-            {"assessment_id": assessment_id, **turn},
-            to=f"conversation:{assessment_id}",
-            include_self=False,
-        )
+        _tell_others({"assessment_id": assessment_id, **turn}, assessment_id)
         if stored.safety:
             _alert_team(stored.assessment, stored.safety)
     return {

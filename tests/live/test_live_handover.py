@@ -97,3 +97,38 @@ def test_a_quiet_tablet_is_locked_by_the_server_without_the_page(
         assert Transcript(assessment_id).join(client)["ok"]
     finally:
         client.close()
+
+
+def _turns(client: ChatClient, assessment_id: int) -> list[int]:
+    return [
+        data["seq"]
+        for event, data in client.received
+        if event == "turn" and data.get("assessment_id") == assessment_id
+    ]
+
+
+def test_a_tablet_hears_others_only_while_its_hand_over_is_open(
+    fresh_sqlite: Database, make_server: ServerFactory
+) -> None:
+    """A colleague answering from another device reaches the open tablet; once the tablet has
+    been quiet too long, nothing more of the conversation reaches it, though it stays connected.
+    """
+    server = make_server(fresh_sqlite, {"HANDOVER_IDLE_SECONDS": str(QUIET_SECONDS + 2)})
+    http, assessment_id = hand_over(server.url, fresh_sqlite)
+    tablet = ChatClient(server.url, cookie_header(http)).connect()
+    colleague = ChatClient(server.url, cookie_header(login(server.url, "amir"))).connect()
+    try:
+        on_tablet, seen_by_colleague = Transcript(assessment_id), Transcript(assessment_id)
+        on_tablet.join(tablet)
+        seen_by_colleague.join(colleague)
+        seen_by_colleague.say(colleague, seen_by_colleague.message({"button": "start"}))
+        tablet.wait_for(lambda event, data: event == "turn" and data.get("seq") == 2)
+
+        time.sleep(QUIET_SECONDS + 3)  # the tablet lies untouched past the quiet time
+        seen_by_colleague.say(colleague, seen_by_colleague.message({"button": "yes"}))
+        time.sleep(1)  # time enough for a broadcast to arrive, were one sent
+        assert _turns(tablet, assessment_id) == [2]
+        assert tablet.connected
+    finally:
+        tablet.close()
+        colleague.close()
