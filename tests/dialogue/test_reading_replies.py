@@ -128,6 +128,12 @@ def test_a_person_named_by_who_they_are_is_the_person_cared_for(
     assert [score.id for score in carer.domains(text)][:1] == ["cared_for"]
 
 
+def test_a_death_named_by_role_is_the_carers_own_loss(carer: Recogniser) -> None:
+    # "my wife" names the person, but a bereavement is the carer's health and wellbeing.
+    text = "Since my wife passed away I have not been myself"
+    assert [score.id for score in carer.domains(text)][:1] == ["health_wellbeing"]
+
+
 @pytest.mark.parametrize(
     ("text", "wish"),
     [
