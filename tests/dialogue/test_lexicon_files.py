@@ -39,6 +39,32 @@ def test_every_domain_has_many_cues(framework: str) -> None:
         assert len(phrases) >= 25, domain_id
 
 
+# Everyday words that say nothing of an area of life. A cue can shrink to one of them when its
+# small words drop out or its ending folds: "rights" reads as "right", "just a mum" as "mum".
+EVERYDAY = frozenset(
+    {
+        "right", "who", "get", "go", "see", "know", "can", "not", "do", "have", "one", "people",
+        "thing", "time", "day", "want", "need", "like", "good", "help", "stop", "let", "long",
+        "low", "mum", "dad", "husband", "wife", "son", "daughter", "brother", "sister",
+    }
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("framework", ["carer", "adult"])
+def test_no_cue_reads_as_one_everyday_word(framework: str) -> None:
+    recogniser = Recogniser.load(DEFAULT_PROMPTS_DIR, framework, "en")
+    analyser = recogniser.analyser
+    everyday = {analyser.word(word) for word in EVERYDAY}
+    data = load_document(LEXICON / "en" / f"{framework}.yaml", "lexicon")
+    shrunk = []
+    for entry in data["domains"]:
+        for cue in entry["cues"]:
+            counted = [w for w in analyser.words(cue) if w not in analyser.fillers]
+            if len(counted) == 1 and counted[0] in everyday:
+                shrunk.append((entry["id"], cue))
+    assert shrunk == []
+
+
 def test_control_covers_every_intent() -> None:
     data = load_document(LEXICON / "en" / "control.yaml", "control")
     assert [entry["id"] for entry in data["intents"]] == list(CONTROL_INTENTS)

@@ -118,6 +118,23 @@ def test_her_hobbies_are_not_the_carers_life_of_her_own(carer: Recogniser) -> No
 
 
 @pytest.mark.parametrize(
+    "text",
+    ["Mum has no friends left", "My husband's sleep is terrible", "The wean never sleeps"],
+)
+def test_a_person_named_by_who_they_are_is_the_person_cared_for(
+    carer: Recogniser, text: str
+) -> None:
+    # Named as mum, husband or wean rather than he or she: still their life, not the carer's.
+    assert [score.id for score in carer.domains(text)][:1] == ["cared_for"]
+
+
+def test_a_death_named_by_role_is_the_carers_own_loss(carer: Recogniser) -> None:
+    # "my wife" names the person, but a bereavement is the carer's health and wellbeing.
+    text = "Since my wife passed away I have not been myself"
+    assert [score.id for score in carer.domains(text)][:1] == ["health_wellbeing"]
+
+
+@pytest.mark.parametrize(
     ("text", "wish"),
     [
         ("I'd love to get back to my choir", True),

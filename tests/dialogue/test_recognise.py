@@ -185,6 +185,14 @@ def test_small_talk_speaks_to_no_domain(carer: Recogniser, saying: str) -> None:
     assert carer.domains(saying) == []
 
 
+@pytest.mark.parametrize(
+    "saying", ["You were right about the weather.", "The remote control for the telly is broken."]
+)
+def test_everyday_words_are_not_a_say_in_decisions(adult: Recogniser, saying: str) -> None:
+    # "rights" folds to "right", and "control" is said of many things: neither is a say.
+    assert "having_a_say" not in ids(adult.domains(saying))
+
+
 def test_a_cue_inside_a_plain_phrase_is_not_heard(carer: Recogniser) -> None:
     # "of course" is plain; "a training course" is still about being equipped.
     assert carer.domains("Of course I will.") == []
