@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -288,6 +289,15 @@ def handovers_listening(
         select(LoginSession).where(LoginSession.handover_assessment_id == assessment_id)
     )
     return [login for login in logins if not handover_locked(login, idle, now)]
+
+
+def unlock_key(login: LoginSession) -> str:
+    """The name this login's unlock guesses are counted under: its own, and unguessable.
+
+    Never the practitioner's username: failed logins are counted by the username typed, so a
+    stranger typing "unlock:morag" at the login page could otherwise use up morag's unlocks.
+    """
+    return "unlock:" + hashlib.sha256(login.id.encode()).hexdigest()[:32]
 
 
 def lock_handover(login: LoginSession, now: datetime | None = None) -> None:

@@ -163,7 +163,7 @@ def unlock(assessment_id: int) -> Response | str | tuple[str, int]:
         return render_template("unlock.html", form=form, assessment=assessment, locked=locked)
     db = get_db()
     config = current_app.config
-    key = f"unlock:{current_user.username}"
+    key = accounts.unlock_key(login)
     address = request.remote_addr or "unknown"
     # Only this login's own limit: guessing elsewhere on the network must not keep the
     # practitioner from taking their tablet back.

@@ -127,3 +127,14 @@ def test_guessing_elsewhere_on_the_network_does_not_stop_the_unlock(app, client,
     conversation = f"/conversations/{handed_over.id}"
     assert client.post(f"{conversation}/unlock", data={"secret": PIN}).status_code == 302
     assert client.get("/").status_code == 200
+
+
+def test_a_stranger_typing_unlock_names_at_login_does_not_stop_the_unlock(
+    app, client, handed_over
+):
+    """Failed logins are counted by the username typed: none of them may count as unlocks."""
+    stranger = app.test_client()
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] + 1):
+        stranger.post("/login", data={"username": "unlock:morag", "password": "wrong one"})
+    conversation = f"/conversations/{handed_over.id}"
+    assert client.post(f"{conversation}/unlock", data={"secret": PIN}).status_code == 302
