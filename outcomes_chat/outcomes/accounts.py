@@ -306,15 +306,31 @@ def lock_handover(login: LoginSession, now: datetime | None = None) -> None:
         login.handover_locked_at = now or utcnow()
 
 
-def end_handover(login: LoginSession, secret: str) -> bool:
-    """Unlock with the practitioner's password or the PIN they set; False if neither matches."""
+def _handover_secret_matches(login: LoginSession, secret: str) -> bool:
+    """The PIN set at hand-over, or the practitioner's password."""
     pin_ok = False
     if login.handover_pin_hash:
         try:
             pin_ok = _hasher.verify(login.handover_pin_hash, secret)
         except (VerificationError, InvalidHashError):
             pin_ok = False
-    if not (pin_ok or verify_password(login.user, secret)):
+    return pin_ok or verify_password(login.user, secret)
+
+
+def reopen_handover(login: LoginSession, secret: str, now: datetime | None = None) -> bool:
+    """The practitioner opens a locked hand-over again for the person, without taking the
+    tablet back: words the page still holds can then be saved as the person's. False if the
+    secret matches neither the PIN nor the password."""
+    if login.handover_assessment_id is None or not _handover_secret_matches(login, secret):
+        return False
+    login.handover_locked_at = None
+    login.handover_active_at = now or utcnow()
+    return True
+
+
+def end_handover(login: LoginSession, secret: str) -> bool:
+    """Unlock with the practitioner's password or the PIN they set; False if neither matches."""
+    if not _handover_secret_matches(login, secret):
         return False
     login.handover_assessment_id = None
     login.handover_pin_hash = None

@@ -10,6 +10,7 @@ from flask import (
     current_app,
     flash,
     g,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -34,6 +35,8 @@ bp = Blueprint("chat", __name__)
 LINK_SESSION_KEY = "chat_link"
 # While the tablet is handed over, only these pages open; everything else leads back.
 HANDOVER_ENDPOINTS = frozenset({"chat.conversation"})
+# What a locked hand-over may still reach: the ways the practitioner opens it again.
+LOCKED_ENDPOINTS = frozenset({"chat.unlock", "chat.reopen"})
 
 
 def assessment_or_404(assessment_id: int) -> Assessment:
@@ -63,7 +66,7 @@ def _keep_handover_on_its_conversation() -> Response | None:
         return None
     locked_to = login.handover_assessment_id
     view_args = request.view_args or {}
-    if request.endpoint == "chat.unlock" and view_args.get("assessment_id") == locked_to:
+    if request.endpoint in LOCKED_ENDPOINTS and view_args.get("assessment_id") == locked_to:
         return None
     # Locked (quiet too long, or the page asked): nothing opens but the unlock page.
     if not handover_allows(login):
@@ -181,6 +184,43 @@ def unlock(assessment_id: int) -> Response | str | tuple[str, int]:
     db.commit()
     flash(_("The tablet is unlocked."))
     return redirect(url_for("persons.person", person_id=assessment.person_id))
+
+
+@bp.post("/conversations/<int:assessment_id>/reopen")
+@login_required
+def reopen(assessment_id: int) -> tuple[Response, int]:
+    """The page's own lock screen: the PIN opens the hand-over again, for words still unsent.
+
+    JSON for the page: {"ok": true}, or {"ok": false, "error": {"code", "message"}} with 403
+    (wrong PIN), 409 (not this tablet's hand-over) or 429 (too many tries).
+    """
+    login = g.login_session
+    if login.handover_assessment_id != assessment_id:
+        return _json_refusal(
+            "conflict", _("This tablet is not handed over for this conversation."), 409
+        )
+    secret = request.get_json(silent=True) or {}
+    secret = secret.get("secret") if isinstance(secret, dict) else None
+    db = get_db()
+    config = current_app.config
+    key = accounts.unlock_key(login)
+    if accounts.too_many_for_account(
+        db, key, config["LOGIN_FAILURE_WINDOW"], config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    ):
+        return _json_refusal(
+            "rate_limited", _("Too many attempts. Please wait a few minutes and try again."), 429
+        )
+    if not isinstance(secret, str) or not accounts.reopen_handover(login, secret):
+        accounts.record_failure(db, key, request.remote_addr or "unknown")
+        db.commit()
+        return _json_refusal("wrong_secret", _("That password or PIN is not right."), 403)
+    accounts.clear_failures(db, key)
+    db.commit()
+    return jsonify({"ok": True}), 200
+
+
+def _json_refusal(code: str, message: str, status: int) -> tuple[Response, int]:
+    return jsonify({"ok": False, "error": {"code": code, "message": message}}), status
 
 
 @bp.post("/conversations/<int:assessment_id>/links")

@@ -558,6 +558,51 @@ def test_a_quiet_tablet_warns_then_locks_without_losing_words(
     expect(page.get_by_role("cell", name="Paused")).to_be_visible()
 
 
+def test_words_unsent_when_the_server_locked_are_kept_until_the_pin(
+    tablet: Tablet, server: LiveServer
+) -> None:
+    """The wifi drops; the person answers; meanwhile the server's quiet time runs out. Back
+    online, the page is refused `locked`: it keeps the answer on its own lock screen, and the
+    practitioner's PIN saves it as the person's and carries on."""
+    page = tablet.page
+    assessment_id = begin_handover(tablet)
+    carer = Carer(page)
+    carer.tap("Start")
+    carer.tap("Yes, that's OK")
+    carer.wait_for_question("what matters most to you at the moment?")
+
+    page.context.set_offline(True)
+    words = "Getting back to the choir on a Tuesday night"
+    page.get_by_label("Your answer").fill(words)
+    page.get_by_label("Your answer").press("Enter")
+    expect(page.get_by_text("Not sent yet")).to_be_visible()
+    with sqlite3.connect(server.database, timeout=10) as connection:
+        # The server heard nothing for longer than its quiet time.
+        connection.execute(
+            "UPDATE login_sessions SET handover_active_at = '2000-01-01 00:00:00.000000' "
+            "WHERE handover_assessment_id = ?",
+            (assessment_id,),
+        )
+    page.context.set_offline(False)
+
+    lock_screen = page.get_by_role("alertdialog", name="This tablet is locked")
+    expect(lock_screen).to_be_visible(timeout=20_000)
+    expect(page.locator("#chat")).to_be_hidden()  # nobody reads on
+    assert page.url.endswith(f"/conversations/{assessment_id}")
+    assert words not in [text for _s, text, _b in turns(server, assessment_id)]
+    tablet.screenshot("locked-01-words-kept")
+
+    page.get_by_label("PIN or password").fill("0000")
+    page.get_by_role("button", name="Save the words and carry on").click()
+    expect(lock_screen).to_contain_text("That password or PIN is not right.")
+    page.get_by_label("PIN or password").fill(PIN)
+    page.get_by_role("button", name="Save the words and carry on").click()
+    expect(lock_screen).to_be_hidden()
+    expect(page.get_by_text("Have I got that right?")).to_be_visible(timeout=15_000)
+    assert [text for _s, text, _b in turns(server, assessment_id)].count(words) == 1
+    tablet.screenshot("locked-02-saved")
+
+
 # -- 7. refusals: logged out, stale, busy ----------------------------------------------------
 
 

@@ -129,12 +129,43 @@ def test_guessing_elsewhere_on_the_network_does_not_stop_the_unlock(app, client,
     assert client.get("/").status_code == 200
 
 
-def test_a_stranger_typing_unlock_names_at_login_does_not_stop_the_unlock(
-    app, client, handed_over
-):
+def test_a_stranger_typing_unlock_names_at_login_does_not_stop_the_unlock(app, client, handed_over):
     """Failed logins are counted by the username typed: none of them may count as unlocks."""
     stranger = app.test_client()
     for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] + 1):
         stranger.post("/login", data={"username": "unlock:morag", "password": "wrong one"})
     conversation = f"/conversations/{handed_over.id}"
     assert client.post(f"{conversation}/unlock", data={"secret": PIN}).status_code == 302
+
+
+def test_the_pin_reopens_a_locked_hand_over_for_the_person(app, client, handed_over, db):
+    """The page's own lock screen: words it still holds can be saved as the person's."""
+    conversation = f"/conversations/{handed_over.id}"
+    quiet_for(db, app.config["HANDOVER_IDLE_SECONDS"] + 1)
+    assert client.get(conversation).status_code == 302  # locked
+
+    wrong = client.post(f"{conversation}/reopen", json={"secret": "0000"})
+    assert wrong.status_code == 403 and wrong.json["error"]["code"] == "wrong_secret"
+    assert client.get(conversation).status_code == 302  # still locked
+    assert client.post(f"{conversation}/reopen", json={}).status_code == 403
+
+    opened = client.post(f"{conversation}/reopen", json={"secret": PIN})
+    assert opened.status_code == 200 and opened.json == {"ok": True}
+    assert client.get(conversation).status_code == 200
+    # Still the person's tablet: the hand-over goes on, other pages stay closed.
+    assert client.get("/").headers["Location"] == conversation
+
+
+def test_reopening_is_only_for_this_tablets_hand_over_and_is_rate_limited(
+    app, client, handed_over, db
+):
+    conversation = f"/conversations/{handed_over.id}"
+    quiet_for(db, app.config["HANDOVER_IDLE_SECONDS"] + 1)
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+        client.post(f"{conversation}/reopen", json={"secret": "0000"})
+    limited = client.post(f"{conversation}/reopen", json={"secret": PIN})
+    assert limited.status_code == 429
+    assert client.get(conversation).status_code == 302
+
+    other = client.post(f"/conversations/{handed_over.id + 1}/reopen", json={"secret": PIN})
+    assert other.status_code in (302, 409)  # another conversation: sent back to the unlock

@@ -36,8 +36,41 @@
   var socket = io("/chat", { transports: ["polling", "websocket"], reconnectionDelayMax: 5000 });
 
   // The server locked this hand-over (quiet too long, or paused): only the unlock page opens.
+  // Words not saved yet live only in this page: leaving would lose them, so the practitioner
+  // opens the hand-over again here (PIN or password), the words are sent, and it carries on.
+  var pageLocking = false;
+  var reopen = document.getElementById("reopen");
+  function unsentWords() {
+    return Boolean(input.value.trim()) ||
+      outbox.some(function (message) { return message.content.text !== undefined; });
+  }
   function toUnlock() {
-    if (root.dataset.unlockUrl) { window.location.assign(root.dataset.unlockUrl); }
+    if (!root.dataset.unlockUrl) { return; }
+    if (!reopen || !unsentWords()) { window.location.assign(root.dataset.unlockUrl); return; }
+    root.hidden = true;   // nobody reads on while it is locked
+    document.getElementById("idle-warning").hidden = true;
+    reopen.hidden = false;
+    document.getElementById("reopen-secret").focus();
+  }
+  if (reopen) {
+    document.getElementById("reopen-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var secret = document.getElementById("reopen-secret");
+      var error = document.getElementById("reopen-error");
+      fetch(root.dataset.reopenUrl, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": root.dataset.csrf },
+        body: JSON.stringify({ secret: secret.value })
+      }).then(function (response) {
+        return response.json().then(function (body) {
+          if (!body.ok) { error.textContent = body.error.message; return; }
+          secret.value = ""; error.textContent = "";
+          reopen.hidden = true;
+          if (!pageLocking) { root.hidden = false; input.focus(); }
+          if (socket.connected) { flush(); } else { socket.connect(); }
+        });
+      }).catch(function () { error.textContent = strings.offline; });
+    });
   }
 
   function newClientId() {
@@ -346,15 +379,22 @@
     };
     var lock = function () {
       locking = true;
+      pageLocking = true;
       dialog.hidden = true;
       var go = function () { window.location.assign(root.dataset.unlockUrl); };
       // Nobody else reads on while the last answers are being saved.
       root.hidden = true;
       document.getElementById("locked-note").hidden = false;
+      var halfTypedSent = false;
       var whenSent = function () {
         // Anything half-typed, or given back (stale, busy), is sent first: it is the person's
-        // words, and must not be lost.
-        if (input.value.trim()) { queue({ text: input.value }, input.value); input.value = ""; }
+        // words, and must not be lost. Once only: words the server refuses (too long, say)
+        // come back to the box, and sending them again and again would keep the tablet open.
+        if (!halfTypedSent && input.value.trim()) {
+          halfTypedSent = true;
+          queue({ text: input.value }, input.value);
+          input.value = "";
+        }
         // Leaving with answers unsent would lose them: wait for the connection, however long.
         if (outbox.length || !socket.connected) { setTimeout(whenSent, 200); return; }
         socket.timeout(5000).emit("say", { assessment_id: assessmentId,
