@@ -488,7 +488,7 @@ def on_unexpected_error(error: Exception) -> dict[str, Any] | bool:
         # A failure must never let a connection in; the client may try again shortly.
         with contextlib.suppress(SQLAlchemyError):
             get_db().rollback()
-        current_app.logger.warning("A /chat connection was refused as busy: %r", error)
+        current_app.logger.error("A /chat connection was refused as busy: %r", error)
         raise ConnectionRefusedError("busy") from error
     # Resending is safe even if the turn was committed first: a client_id is applied once.
     with contextlib.suppress(SQLAlchemyError):
