@@ -7,6 +7,7 @@ Screenshots land in test-artifacts/ at the repository root.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 import time
@@ -21,7 +22,14 @@ if _reason:
     pytest.skip(_reason, allow_module_level=True)
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-from playwright.sync_api import Dialog, Page, WebSocketRoute, expect  # noqa: E402
+from playwright.sync_api import (  # noqa: E402
+    Dialog,
+    Page,
+    Response,
+    WebSocket,
+    WebSocketRoute,
+    expect,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(150)]
 expect.set_options(timeout=15_000)
@@ -686,6 +694,58 @@ def test_an_answer_overtaken_by_another_device_is_given_back_with_what_was_said(
     carer.wait_for_question("Have I got that right?")
     assert turns(server, assessment_id)[-1] == (4, answer, None)
     assert not [e for e in tablet.errors if "pageerror" in e], tablet.errors
+
+
+def test_a_connection_refused_as_busy_is_tried_again_and_loses_nothing(
+    tablet: Tablet, server: LiveServer
+) -> None:
+    """The connection drops while another writer holds the database: reconnecting, the server
+    cannot note the tablet's activity and refuses the connection `busy`; the page keeps the
+    answer, tries again by itself, and once the database is free the answer is saved once."""
+    page = tablet.page
+    refusals: list[str] = []
+    busy = '{"message":"busy"}'
+
+    def note_polled(response: Response) -> None:
+        if "/socket.io/" in response.url and response.request.method == "GET":
+            with contextlib.suppress(Exception):  # a poll cut short has no body to read
+                if busy in response.text():
+                    refusals.append("polling")
+
+    def note_frames(socket: WebSocket) -> None:
+        socket.on(
+            "framereceived",
+            lambda frame: refusals.append("websocket") if busy in str(frame) else None,
+        )
+
+    page.on("response", note_polled)
+    page.on("websocket", note_frames)
+    assessment_id = begin_handover(tablet)
+    carer = Carer(page)
+    carer.tap("Start")
+    carer.tap("Yes, that's OK")
+    carer.wait_for_question("what matters most to you at the moment?")
+    answer = "A night out with my pals now and again."
+    holder = sqlite3.connect(server.database, isolation_level=None, timeout=10)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        page.context.set_offline(True)  # the connection drops...
+        expect(page.locator("#connection")).to_have_attribute("data-state", "offline")
+        box = page.get_by_label("Your answer")
+        box.fill(answer)
+        box.press("Enter")
+        page.context.set_offline(False)  # ...and comes back while the database is held
+        deadline = time.monotonic() + 60
+        while not refusals:
+            assert time.monotonic() < deadline, "the reconnect was never refused busy"
+            page.wait_for_timeout(500)
+        expect(page.locator(".line-person[data-saved=no]")).to_have_count(1)
+        expect(page.locator("#connection")).not_to_have_attribute("data-state", "error")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    wait_until_saved(page, 3)
+    assert [text for _s, text, _b in turns(server, assessment_id)].count(answer) == 1
 
 
 def test_the_page_stops_retrying_busy_with_a_calm_message_and_keeps_the_answer(
