@@ -11,7 +11,7 @@ import contextlib
 import re
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -65,6 +65,18 @@ def last_assistant(page: Page) -> str:
     return page.locator(".line-assistant .words").last.inner_text()
 
 
+@contextlib.contextmanager
+def database_held(server: LiveServer) -> Iterator[None]:
+    """Another writer holds the server's database until the block ends."""
+    holder = sqlite3.connect(server.database, isolation_level=None, timeout=10)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
 def wait_until_saved(page: Page, count: int) -> None:
     """Wait until `count` answers are acknowledged and nothing is waiting to be sent."""
     expect(page.locator(".line-person[data-saved=yes]")).to_have_count(count)
@@ -80,6 +92,12 @@ class Carer:
 
     def wait_for_question(self, text: str) -> None:
         expect(self.page.locator(".line-assistant .words").last).to_contain_text(text)
+
+    def to_the_opener(self) -> None:
+        """Start, agree, and wait for "what matters most"."""
+        self.tap("Start")
+        self.tap("Yes, that's OK")
+        self.wait_for_question("what matters most to you at the moment?")
 
     def tap(self, label: str, *, exact: bool = True) -> None:
         """Tap a quick reply, as a finger does."""
@@ -280,9 +298,7 @@ def test_an_answer_typed_offline_is_kept_and_sent_once(tablet: Tablet, server: L
     page = tablet.page
     assessment_id = begin_handover(tablet)
     carer = Carer(page)
-    carer.tap("Start")
-    carer.tap("Yes, that's OK")
-    carer.wait_for_question("what matters most to you at the moment?")
+    carer.to_the_opener()
 
     page.context.set_offline(True)
     connection = page.locator("#connection")
@@ -343,9 +359,7 @@ def test_an_answer_whose_acknowledgement_was_lost_is_shown_and_stored_once(
     page.route_web_socket(re.compile(r".*/socket\.io/.*"), lose_the_first_answer_ack)
     assessment_id = begin_handover(tablet)
     carer = Carer(page)
-    carer.tap("Start")
-    carer.tap("Yes, that's OK")
-    carer.wait_for_question("what matters most to you at the moment?")
+    carer.to_the_opener()
     answer = "Being able to get to my own doctor's appointments."
     carer.type(answer)  # waits until it is marked saved, after the reconnect
     carer.wait_for_question("Have I got that right?")
@@ -519,9 +533,7 @@ def test_a_quiet_tablet_warns_then_locks_without_losing_words(
     person_id = tablet.open_person()
     assessment_id = begin_handover(tablet)
     carer = Carer(page)
-    carer.tap("Start")
-    carer.tap("Yes, that's OK")
-    carer.wait_for_question("what matters most to you at the moment?")
+    carer.to_the_opener()
 
     warning = page.get_by_role("alertdialog", name="Are you still there?")
     expect(warning).to_be_visible(timeout=15_000)
@@ -575,9 +587,7 @@ def test_words_unsent_when_the_server_locked_are_kept_until_the_pin(
     page = tablet.page
     assessment_id = begin_handover(tablet)
     carer = Carer(page)
-    carer.tap("Start")
-    carer.tap("Yes, that's OK")
-    carer.wait_for_question("what matters most to you at the moment?")
+    carer.to_the_opener()
 
     page.context.set_offline(True)
     words = "Getting back to the choir on a Tuesday night"
@@ -722,13 +732,9 @@ def test_a_connection_refused_as_busy_is_tried_again_and_loses_nothing(
     page.on("websocket", note_frames)
     assessment_id = begin_handover(tablet)
     carer = Carer(page)
-    carer.tap("Start")
-    carer.tap("Yes, that's OK")
-    carer.wait_for_question("what matters most to you at the moment?")
+    carer.to_the_opener()
     answer = "A night out with my pals now and again."
-    holder = sqlite3.connect(server.database, isolation_level=None, timeout=10)
-    try:
-        holder.execute("BEGIN IMMEDIATE")
+    with database_held(server):
         page.context.set_offline(True)  # the connection drops...
         expect(page.locator("#connection")).to_have_attribute("data-state", "offline")
         box = page.get_by_label("Your answer")
@@ -741,9 +747,6 @@ def test_a_connection_refused_as_busy_is_tried_again_and_loses_nothing(
             page.wait_for_timeout(500)
         expect(page.locator(".line-person[data-saved=no]")).to_have_count(1)
         expect(page.locator("#connection")).not_to_have_attribute("data-state", "error")
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
     wait_until_saved(page, 3)
     assert [text for _s, text, _b in turns(server, assessment_id)].count(answer) == 1
 
@@ -756,13 +759,9 @@ def test_the_page_stops_retrying_busy_with_a_calm_message_and_keeps_the_answer(
     page = tablet.page
     assessment_id = practitioner_chat(tablet)
     carer = Carer(page)
-    carer.tap("Start")
-    carer.tap("Yes, that's OK")
-    carer.wait_for_question("what matters most to you at the moment?")
+    carer.to_the_opener()
     answer = "Seeing my sister more often."
-    holder = sqlite3.connect(server.database, isolation_level=None, timeout=10)
-    try:
-        holder.execute("BEGIN IMMEDIATE")
+    with database_held(server):
         box = page.get_by_label("Your answer")
         box.fill(answer)
         box.press("Enter")
@@ -773,9 +772,6 @@ def test_the_page_stops_retrying_busy_with_a_calm_message_and_keeps_the_answer(
         expect(page.locator(".line-person[data-saved=no]")).to_have_count(0)
         expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
         tablet.screenshot("refused-03-busy")
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
     assert answer not in [text for _s, text, _b in turns(server, assessment_id)]
     box.press("Enter")
     wait_until_saved(page, 3)
