@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..dialogue.engine import Engine
 from ..dialogue.script import TIERS
 from ..dialogue.turn import Turn
+from . import review
 from .audit import record_audit
 from .errors import (
     ButtonNotOffered,
@@ -33,7 +34,6 @@ from .models import (
     ConversationTurn,
     NotedConcern,
     Person,
-    RecordedOutcome,
     User,
     utcnow,
 )
@@ -54,6 +54,37 @@ class Said:
     @property
     def stored_button(self) -> str | None:
         return f"language:{self.language}" if self.language else self.button
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent a turn: a practitioner at their own login, the person on the practitioner's
+    tablet (handed over from that login), or the person at home through a link."""
+
+    user: User | None = None
+    link_id: int | None = None
+    via_handover: bool = False
+
+    @property
+    def by(self) -> str:
+        """Whose words these are: the person's or the practitioner's."""
+        return "person" if self.link_id is not None or self.via_handover else "practitioner"
+
+    @property
+    def audit_actor(self) -> User | str:
+        """The audit log's actor: the person's words are never put on a practitioner's name."""
+        if self.link_id is not None:
+            return f"person:link:{self.link_id}"
+        if self.user is None:
+            raise ValueError("a sender is a user or a link")
+        return f"person:handover:{self.user.username}" if self.via_handover else self.user
+
+    @property
+    def label(self) -> str:
+        """Who, in the words a revision keeps."""
+        if self.by == "person":
+            return "person"
+        return self.user.display_name if self.user else "person"
 
 
 @dataclass(frozen=True)
@@ -105,9 +136,8 @@ def start_conversation(
         assessment.consents.append(
             Consent(purpose=purpose, given=bool(consents.get(purpose)), recorded_by=started_by)
         )
-    sync_outcomes(assessment, engine.record(first.state))
     db.add(assessment)
-    db.flush()
+    review.record_conversation(db, assessment, engine.record(first.state), None, "conversation")
     db.add(
         ConversationTurn(
             assessment_id=assessment.id,
@@ -149,8 +179,7 @@ def take_turn(
     client_id: str,
     said: Said,
     last_seq: int,
-    by: str,
-    actor: User | str,
+    sender: Sender,
 ) -> StoredTurn:
     """Apply what the person said once; stage the turn, state, outcomes and audit to commit.
 
@@ -160,7 +189,7 @@ def take_turn(
     already, last = _same_id_and_last(db, assessment, client_id)
     if already is not None:
         return StoredTurn(already, assessment, duplicate=True)
-    if assessment.status == AssessmentStatus.FINISHED:
+    if review.conversation_is_over(assessment):
         raise ConversationFinished()
     if last_seq != assessment.last_seq:
         raise_if_beyond(assessment, last_seq)
@@ -188,7 +217,10 @@ def take_turn(
         said_label=label,
         engine_turn=result.state.get("turn", 0),
         reply=reply,
-        by=by,
+        by=sender.by,
+        by_user_id=sender.user.id if sender.user else None,
+        by_link_id=sender.link_id,
+        via_handover=sender.via_handover,
     )
     db.add(turn)
     now = utcnow()
@@ -199,20 +231,24 @@ def take_turn(
     assessment.status = _status_for(result)
     if assessment.status == AssessmentStatus.FINISHED and assessment.finished_at is None:
         assessment.finished_at = now
+        review.finish_conversation(assessment)
     safety = most_urgent_tier(result.safety)
-    if safety and not assessment.safety_flag:
-        assessment.safety_flag = True
-        assessment.safety_flagged_at = now
+    review.raise_flags(assessment, result.safety)
     # Most turns change no outcome; the rows (loaded on first use) are only read when one did.
     if result.outcomes_changed:
-        sync_outcomes(assessment, engine.record(result.state))
+        by_account = sender.user if sender.by == "practitioner" else None
+        review.record_conversation(
+            db, assessment, engine.record(result.state), by_account, sender.label
+        )
     for concern in result.concerns:
         assessment.concerns.append(
             NotedConcern(
                 topic=concern["topic"], words=concern["words"], source_turn=concern["turn"]
             )
         )
-    record_audit(db, actor, "change", "assessment", assessment.id, assessment.person_id)
+    record_audit(
+        db, sender.audit_actor, "change", "assessment", assessment.id, assessment.person_id
+    )
     return StoredTurn(turn, assessment, duplicate=False, safety=safety)
 
 
@@ -240,32 +276,6 @@ def _status_for(turn: Turn) -> AssessmentStatus:
     if turn.phase == "paused":
         return AssessmentStatus.PAUSED
     return AssessmentStatus.IN_PROGRESS
-
-
-def sync_outcomes(assessment: Assessment, record: Mapping[str, Any]) -> None:
-    """Mirror the engine's record into rows; an outcome the person removed is marked removed."""
-    by_key = {outcome.key: outcome for outcome in assessment.outcomes}
-    seen: set[str] = set()
-    for item in record.get("outcomes", []):
-        key = str(item["id"])
-        seen.add(key)
-        row = by_key.get(key)
-        if row is None:
-            row = RecordedOutcome(key=key, words=item["words"])
-            assessment.outcomes.append(row)
-        row.words = item["words"]
-        row.domains = list(item.get("domains") or [])
-        row.source_turn = item.get("turn")
-        row.rating = item.get("rating")
-        row.rating_words = item.get("rating_words")
-        row.wish = item.get("wish")
-        row.helps = item.get("helps")
-        row.barriers = item.get("barriers")
-        row.who_could_help = item.get("who_could_help")
-        row.removed = False
-    for key, row in by_key.items():
-        if key not in seen:
-            row.removed = True
 
 
 def raise_if_beyond(assessment: Assessment, seq: int) -> None:

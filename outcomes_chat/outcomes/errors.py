@@ -90,3 +90,59 @@ class ButtonNotOffered(RuleError):
     """A button value the latest turn did not offer."""
 
     code = "not_offered"
+
+
+class NotInTeam(RuleError):
+    """Only members of the person's team (with the person's consent to share) may do this."""
+
+    code = "forbidden"
+
+
+class NotLeadProfessional(RuleError):
+    """Only the person's lead professional signs a plan off."""
+
+    code = "not_lead"
+
+
+class UnknownRecord(RuleError):
+    """An outcome, action, flag or plan part that this assessment does not have."""
+
+    code = "unknown"
+
+
+class BadValue(RuleError):
+    """A field this change cannot set, a value outside its list, or text that is too long."""
+
+    code = "bad_value"
+
+
+class StaleRevision(RuleError):
+    """A change based on an older revision than the current one: someone changed it first.
+
+    Nothing is applied; `current` is the record as it is now, to show beside the refused change.
+    """
+
+    code = "stale_revision"
+
+    def __init__(self, revision: int, current: dict[str, object]) -> None:
+        super().__init__(f"the current revision is {revision}")
+        self.revision = revision
+        self.current = current
+
+
+class PlanAgreed(RuleError):
+    """The agreed version is frozen: start a new version to change it."""
+
+    code = "agreed"
+
+
+class WrongStage(RuleError):
+    """The plan is not at the stage this step needs (e.g. signing off mid-conversation)."""
+
+    code = "wrong_stage"
+
+
+class BadReviewDate(RuleError):
+    """A review date must be after today and within the next two years."""
+
+    code = "bad_review_date"

@@ -237,6 +237,21 @@ class AssessmentStatus(enum.StrEnum):
     FINISHED = "finished"
 
 
+class PlanStage(enum.StrEnum):
+    """Where the plan is; moved only by explicit operations (outcomes.review), never by a turn."""
+
+    IN_CONVERSATION = "in_conversation"
+    AWAITING_REVIEW = "awaiting_review"
+    AGREED = "agreed"
+
+
+class ActionStatus(enum.StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
 class ConsentPurpose(enum.StrEnum):
     RECORD = "record"
     SHARE_TEAM = "share_team"
@@ -266,6 +281,12 @@ class Assessment(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The plan's stage and the version the team is working on; a sign-off freezes a version.
+    stage: Mapped[PlanStage] = mapped_column(
+        _enum(PlanStage), default=PlanStage.IN_CONVERSATION, server_default="in_conversation"
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    review_date: Mapped[date | None] = mapped_column(Date, index=True)
 
     person: Mapped[Person] = relationship()
     started_by: Mapped[User | None] = relationship()
@@ -278,6 +299,28 @@ class Assessment(Base):
     concerns: Mapped[list[NotedConcern]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", order_by="NotedConcern.id"
     )
+    actions: Mapped[list[OutcomeAction]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", order_by="OutcomeAction.id"
+    )
+    comments: Mapped[list[ReviewComment]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", order_by="ReviewComment.id"
+    )
+    sign_offs: Mapped[list[SignOff]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", order_by="SignOff.id"
+    )
+    flags: Mapped[list[SafetyFlag]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", order_by="SafetyFlag.id"
+    )
+
+    @property
+    def consented(self) -> set[ConsentPurpose]:
+        """The purposes the person agreed to."""
+        return {consent.purpose for consent in self.consents if consent.given}
+
+    @property
+    def agreed(self) -> SignOff | None:
+        """The latest sign-off, if the plan was ever agreed."""
+        return self.sign_offs[-1] if self.sign_offs else None
 
 
 class Consent(Base):
@@ -320,10 +363,20 @@ class ConversationTurn(Base):
     reply: Mapped[dict[str, Any]] = mapped_column(JSON)
     by: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Who sent it: the practitioner's account, the person's link, or the person on the
+    # practitioner's tablet (by_user_id is then the account it was handed over from).
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    by_link_id: Mapped[int | None] = mapped_column(ForeignKey("chat_links.id", ondelete="SET NULL"))
+    via_handover: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+    by_user: Mapped[User | None] = relationship()
 
 
 class RecordedOutcome(Base):
-    """An outcome as the conversation recorded it, the person's words verbatim."""
+    """An outcome: the person's words verbatim, and what the team added beside them.
+
+    These columns hold the latest revision; `Revision` rows keep every earlier one.
+    """
 
     __tablename__ = "recorded_outcomes"
     __table_args__ = (UniqueConstraint("assessment_id", "key", name="uq_recorded_outcomes_key"),)
@@ -343,9 +396,149 @@ class RecordedOutcome(Base):
     helps: Mapped[str | None] = mapped_column(Text)
     barriers: Mapped[str | None] = mapped_column(Text)
     who_could_help: Mapped[str | None] = mapped_column(Text)
+    # Removed by the person in the conversation.
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the team adds beside, never over, the person's words.
+    note: Mapped[str | None] = mapped_column(Text)
+    practitioner_view: Mapped[str | None] = mapped_column(Text)
+    person_view: Mapped[str | None] = mapped_column(Text)
+    impact: Mapped[str | None] = mapped_column(String(40))
+    removed_in_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recorded_outcomes.id", ondelete="SET NULL")
+    )
+    # Raised in a review meeting rather than in the conversation: who raised it.
+    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     assessment: Mapped[Assessment] = relationship(back_populates="outcomes")
+    raised_by: Mapped[User | None] = relationship()
+
+    @property
+    def active(self) -> bool:
+        """Still part of the plan: not removed by anyone, not merged into another."""
+        return not (self.removed or self.removed_in_review or self.merged_into_id)
+
+
+class Revision(Base):
+    """One change to an outcome or an action: append-only, never updated or deleted.
+
+    `values` is the whole record after the change, so any revision can be shown as it was.
+    """
+
+    __tablename__ = "revisions"
+    __table_args__ = (
+        UniqueConstraint("subject", "subject_id", "number", name="uq_revisions_subject_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    subject: Mapped[str] = mapped_column(String(20))  # "outcome" or "action"
+    subject_id: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    based_on: Mapped[int | None] = mapped_column(Integer)
+    plan_version: Mapped[int] = mapped_column(Integer)
+    change: Mapped[str] = mapped_column(String(40))
+    changed: Mapped[list[str]] = mapped_column(JSON)
+    values: Mapped[dict[str, Any]] = mapped_column(JSON)
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Who, in words that stay true if the account goes: "Morag Campbell", "the person".
+    by_label: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OutcomeAction(Base):
+    """Something someone will do towards an outcome: what, who, which agency, by when."""
+
+    __tablename__ = "outcome_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    outcome_id: Mapped[int] = mapped_column(
+        ForeignKey("recorded_outcomes.id", ondelete="CASCADE"), index=True
+    )
+    what: Mapped[str] = mapped_column(Text)
+    who: Mapped[str] = mapped_column(String(200))
+    agency: Mapped[Agency] = mapped_column(_enum(Agency))
+    due: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[ActionStatus] = mapped_column(_enum(ActionStatus), default=ActionStatus.OPEN)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="actions")
+    outcome: Mapped[RecordedOutcome] = relationship()
+
+
+class ReviewComment(Base):
+    """A comment in review: on an outcome, on a part of the carer support plan, or the plan."""
+
+    __tablename__ = "review_comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    outcome_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recorded_outcomes.id", ondelete="CASCADE")
+    )
+    # A part of the carer support plan this comment covers (the framework's plan_parts ids).
+    plan_part: Mapped[str | None] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    by_label: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="comments")
+
+
+class SignOff(Base):
+    """The lead professional agreed a version of the plan: it is frozen, a review is due."""
+
+    __tablename__ = "sign_offs"
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "version", name="uq_sign_offs_assessment_version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    by_label: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    review_date: Mapped[date] = mapped_column(Date)
+    # Parts of the carer support plan not covered when it was agreed (ids), kept as they were.
+    not_covered: Mapped[list[str]] = mapped_column(JSON)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="sign_offs")
+
+
+class SafetyFlag(Base):
+    """A risk heard in the conversation: what kind, how urgent, the words, and what was done."""
+
+    __tablename__ = "safety_flags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    category: Mapped[str] = mapped_column(String(40))
+    tier: Mapped[str] = mapped_column(String(20))
+    words: Mapped[str] = mapped_column(Text)
+    source_turn: Mapped[int] = mapped_column(Integer)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cleared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    what_was_done: Mapped[str | None] = mapped_column(Text)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="flags")
+    cleared_by: Mapped[User | None] = relationship()
 
 
 class NotedConcern(Base):

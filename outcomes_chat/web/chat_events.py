@@ -31,6 +31,7 @@ from ..outcomes import accounts
 from ..outcomes.conversations import (
     MAX_ANSWER_LENGTH,
     Said,
+    Sender,
     StoredTurn,
     can_take_part,
     catch_up,
@@ -428,11 +429,13 @@ def _store(
                 ),
             )
             engine = engine_for(assessment.framework)
-            actor = current_user if participant.user_id else f"link:{participant.link_id}"
+            sender = Sender(
+                user=current_user if participant.user_id else None,
+                link_id=participant.link_id,
+                via_handover=participant.user_id is not None and participant.locked_to is not None,
+            )
             try:
-                stored = take_turn(
-                    db, engine, assessment, client_id, said, last_seq, participant.by, actor
-                )
+                stored = take_turn(db, engine, assessment, client_id, said, last_seq, sender)
             except RuleError as refused:
                 answer = _refused_turn(refused)  # read before the rollback expires the rows
                 db.rollback()

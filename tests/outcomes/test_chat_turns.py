@@ -1,0 +1,86 @@
+"""A chat turn as a unit of work: who sent it, the flags it raises, the stage it moves."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from outcomes_chat.outcomes import review
+from outcomes_chat.outcomes.conversations import Said, Sender, start_conversation, take_turn
+from outcomes_chat.outcomes.errors import ConversationFinished, NotInTeam, WrongStage
+from outcomes_chat.outcomes.models import AuditEvent, ConsentPurpose, ConversationTurn, PlanStage
+
+
+@pytest.fixture
+def engine(app):
+    from outcomes_chat.web.engines import engine_for
+
+    with app.app_context():
+        return engine_for("carer")
+
+
+@pytest.fixture
+def started(db, engine, team):
+    person, lead, _nurse, _ = team
+    consents = {ConsentPurpose.RECORD: True, ConsentPurpose.SHARE_TEAM: True}
+    assessment = start_conversation(db, engine, person, lead, "carer", "en", consents)
+    db.commit()
+    return assessment
+
+
+def _say(db, engine, assessment, said, sender, client_id):
+    stored = take_turn(db, engine, assessment, client_id, said, assessment.last_seq, sender)
+    db.commit()
+    return stored.turn
+
+
+def test_each_turn_records_who_sent_it(db, engine, started, team):
+    lead = team[1]
+    at_own_login = _say(db, engine, started, Said(button="start"), Sender(user=lead), "a")
+    on_the_tablet = _say(
+        db, engine, started, Said(button="yes"), Sender(user=lead, via_handover=True), "b"
+    )
+    assert (at_own_login.by, at_own_login.by_user_id, at_own_login.via_handover) == (
+        "practitioner",
+        lead.id,
+        False,
+    )
+    # The person's words on the practitioner's tablet are theirs, through that hand-over.
+    assert (on_the_tablet.by, on_the_tablet.via_handover) == ("person", True)
+    actors = db.scalars(
+        select(AuditEvent.actor_label).where(AuditEvent.object_type == "assessment")
+    ).all()
+    assert actors[-2:] == ["morag", "person:handover:morag"]
+    assert db.scalar(select(AuditEvent.actor_id).order_by(AuditEvent.id.desc())) is None
+
+
+def test_a_risk_heard_is_kept_as_a_flag_with_its_words_until_the_team_clears_it(
+    db, engine, started, team
+):
+    _person, lead, nurse, outsider = team
+    sender = Sender(user=lead, via_handover=True)
+    _say(db, engine, started, Said(button="start"), sender, "a")
+    _say(db, engine, started, Said(button="yes"), sender, "b")
+    words = "Some nights I think I can't go on like this"
+    _say(db, engine, started, Said(text=words), sender, "c")
+    [flag] = started.flags
+    assert (flag.category, flag.tier, flag.words) == ("self_harm", "immediate", words)
+    assert started.safety_flag
+    with pytest.raises(NotInTeam):
+        review.clear_flag(db, started, flag.id, "Called her", outsider)
+    review.clear_flag(db, started, flag.id, "Phoned her; GP visiting today", nurse)
+    db.commit()
+    assert not started.safety_flag and flag.what_was_done.startswith("Phoned") and flag.words
+    with pytest.raises(WrongStage):
+        review.clear_flag(db, started, flag.id, "again", nurse)
+
+
+def test_a_conversation_taken_to_review_takes_no_more_answers(db, engine, started, team):
+    lead = team[1]
+    _say(db, engine, started, Said(button="start"), Sender(user=lead), "a")
+    review.send_for_review(db, started, lead)
+    db.commit()
+    before = db.scalar(select(ConversationTurn.seq).order_by(ConversationTurn.seq.desc()))
+    with pytest.raises(ConversationFinished):
+        _say(db, engine, started, Said(button="yes"), Sender(user=lead), "b")
+    assert started.stage == PlanStage.AWAITING_REVIEW and started.last_seq == before

@@ -1,0 +1,276 @@
+"""Review together: revisions, conflicts, actions, merging, the checklist and the sign-off."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from outcomes_chat.outcomes import review
+from outcomes_chat.outcomes.errors import (
+    BadReviewDate,
+    BadValue,
+    NotInTeam,
+    NotLeadProfessional,
+    PlanAgreed,
+    StaleRevision,
+    WrongStage,
+)
+from outcomes_chat.outcomes.models import AuditEvent, PlanStage, Revision
+
+from .conftest import hold_conversation
+
+TODAY = date(2026, 12, 2)
+
+
+def first_outcome(assessment):
+    return next(outcome for outcome in assessment.outcomes if outcome.active)
+
+
+def test_a_finished_conversation_awaits_review_with_each_outcome_at_revision_one(finished, db):
+    assert finished.stage == PlanStage.AWAITING_REVIEW
+    assert finished.outcomes
+    for outcome in finished.outcomes:
+        revisions = review.history(db, "outcome", outcome.id)
+        assert [r.number for r in revisions] == list(range(1, outcome.revision + 1))
+        assert revisions[-1].values["words"] == outcome.words
+        assert {r.by_label for r in revisions} == {"Morag"}  # she typed the answers
+
+
+def test_a_note_is_a_new_revision_and_the_earlier_one_is_kept(finished, team, db, carer_framework):
+    _person, lead, nurse, _ = team
+    outcome = first_outcome(finished)
+    words, base = outcome.words, outcome.revision
+    review.edit_outcome(
+        db, finished, outcome.id, base, {"note": "Wants Tuesdays"}, nurse, carer_framework
+    )
+    review.edit_outcome(
+        db, finished, outcome.id, base + 1, {"note": "Tuesdays or Thursdays"}, lead, carer_framework
+    )
+    db.commit()
+    revisions = review.history(db, "outcome", outcome.id)[base - 1 :]
+    assert [r.values["note"] for r in revisions] == [
+        None,
+        "Wants Tuesdays",
+        "Tuesdays or Thursdays",
+    ]
+    assert [r.based_on for r in revisions[1:]] == [base, base + 1]
+    assert [r.by_label for r in revisions[1:]] == ["Amir", "Morag"]
+    assert revisions[2].changed == ["note"]
+    assert outcome.words == words and all(r.values["words"] == words for r in revisions)
+
+
+def test_a_change_on_a_stale_revision_is_refused_with_the_current_value(
+    finished, team, db, carer_framework
+):
+    _person, lead, nurse, _ = team
+    outcome = first_outcome(finished)
+    review.edit_outcome(
+        db, finished, outcome.id, outcome.revision, {"note": "first"}, lead, carer_framework
+    )
+    db.commit()
+    with pytest.raises(StaleRevision) as refused:
+        review.edit_outcome(
+            db,
+            finished,
+            outcome.id,
+            outcome.revision - 1,
+            {"note": "second"},
+            nurse,
+            carer_framework,
+        )
+    assert refused.value.current["note"] == "first"
+    db.rollback()
+    assert outcome.note == "first" and outcome.revision == refused.value.revision
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"words": "rewritten"}, {"impact": "enormous"}, {"note": "x" * 4001}, {"note": 3}, {}],
+)
+def test_the_team_cannot_set_the_persons_words_or_bad_values(
+    finished, team, db, carer_framework, changes
+):
+    outcome = first_outcome(finished)
+    words = outcome.words
+    with pytest.raises(BadValue):
+        review.edit_outcome(
+            db, finished, outcome.id, outcome.revision, changes, team[1], carer_framework
+        )
+    assert outcome.words == words and not outcome.note
+
+
+def test_disagreement_keeps_both_views_and_impact_comes_from_the_framework(
+    finished, team, db, carer_framework
+):
+    outcome = first_outcome(finished)
+    changes = {
+        "person_view": "I can manage the nights",
+        "practitioner_view": "Nights are not safe alone",
+        "impact": "substantial",
+    }
+    review.edit_outcome(
+        db, finished, outcome.id, outcome.revision, changes, team[2], carer_framework
+    )
+    db.commit()
+    assert (outcome.person_view, outcome.practitioner_view, outcome.impact) == tuple(
+        changes.values()
+    )
+
+
+def test_what_the_person_says_later_does_not_overwrite_the_teams_note(
+    finished, team, db, carer_framework
+):
+    outcome = first_outcome(finished)
+    review.edit_outcome(
+        db, finished, outcome.id, outcome.revision, {"note": "kept"}, team[1], carer_framework
+    )
+    record = {
+        "outcomes": [
+            {
+                "id": o.key,
+                "words": o.words + " and more",
+                "domains": o.domains,
+                "turn": o.source_turn,
+            }
+            for o in finished.outcomes
+            if o.raised_by_id is None
+        ]
+    }
+    review.record_conversation(db, finished, record, None, "person")
+    db.commit()
+    assert outcome.note == "kept" and outcome.words.endswith(" and more")
+    revisions = review.history(db, "outcome", outcome.id)
+    assert revisions[-1].by_label == "person" and revisions[-1].based_on == revisions[-2].number
+    assert revisions[-2].values["words"] + " and more" == outcome.words  # earlier words kept
+
+
+def test_only_the_lead_professional_signs_off_and_the_agreed_version_is_frozen(
+    finished, team, db, carer_framework
+):
+    _person, lead, nurse, _ = team
+    outcome = first_outcome(finished)
+    with pytest.raises(NotLeadProfessional):
+        review.sign_off(db, finished, nurse, TODAY + timedelta(days=90), carer_framework, TODAY)
+    agreed = review.sign_off(db, finished, lead, TODAY + timedelta(days=90), carer_framework, TODAY)
+    db.commit()
+    assert finished.stage == PlanStage.AGREED and agreed.version == 1
+    with pytest.raises(PlanAgreed):
+        review.edit_outcome(
+            db, finished, outcome.id, outcome.revision, {"note": "late"}, nurse, carer_framework
+        )
+    base = outcome.revision
+    review.start_new_version(db, finished, nurse)
+    review.edit_outcome(
+        db, finished, outcome.id, outcome.revision, {"note": "later"}, nurse, carer_framework
+    )
+    db.commit()
+    assert finished.version == 2 and finished.stage == PlanStage.AWAITING_REVIEW
+    assert outcome.revision == base + 1
+    assert review.values_at_version(db, finished, 1)[outcome.id]["note"] is None
+    assert review.values_at_version(db, finished, 2)[outcome.id]["note"] == "later"
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "sign_off")) is not None
+
+
+@pytest.mark.parametrize("days", [0, -1, 800])
+def test_a_review_date_must_be_in_the_next_two_years(finished, team, db, carer_framework, days):
+    with pytest.raises(BadReviewDate):
+        review.sign_off(db, finished, team[1], TODAY + timedelta(days=days), carer_framework, TODAY)
+    assert finished.stage == PlanStage.AWAITING_REVIEW and not finished.sign_offs
+
+
+def test_a_plan_still_in_conversation_cannot_be_signed_off(app, db, team, carer_framework):
+    person, lead, _nurse, _ = team
+    going = hold_conversation(app, db, person, lead, finish=False)
+    with pytest.raises(WrongStage):
+        review.sign_off(db, going, lead, TODAY + timedelta(days=30), carer_framework, TODAY)
+    review.send_for_review(db, going, lead)
+    assert going.stage == PlanStage.AWAITING_REVIEW
+
+
+def test_merging_keeps_both_sets_of_words_and_moves_the_actions(
+    finished, team, db, carer_framework
+):
+    _person, lead, nurse, _ = team
+    keep = first_outcome(finished)
+    other = review.raise_outcome(
+        db, finished, "Same as before, a break", keep.domains[0], nurse, carer_framework
+    )
+    action = review.add_action(
+        db, finished, other.id, review.ActionDetails("Book respite", "Amir", "health"), nurse
+    )
+    review.merge_outcomes(db, finished, keep.id, other.id, other.revision, lead)
+    db.commit()
+    assert other.words == "Same as before, a break" and other.merged_into_id == keep.id
+    assert not other.active and action.outcome_id == keep.id
+    assert [r.change for r in review.history(db, "action", action.id)] == ["added", "moved"]
+
+
+def test_removing_keeps_the_outcome_marked_removed(finished, team, db):
+    outcome = first_outcome(finished)
+    review.remove_outcome(db, finished, outcome.id, outcome.revision, team[2], remove=True)
+    db.commit()
+    assert outcome.removed_in_review and not outcome.active and outcome.words
+    assert [r.change for r in review.history(db, "outcome", outcome.id)][-1] == "removed"
+
+
+def test_an_action_edit_on_a_stale_revision_is_refused(finished, team, db):
+    _person, lead, nurse, _ = team
+    outcome = first_outcome(finished)
+    details = review.ActionDetails("Call the carers centre", "Amir", "voluntary", TODAY)
+    action = review.add_action(db, finished, outcome.id, details, nurse)
+    done = review.ActionDetails("Call the carers centre", "Amir", "voluntary", TODAY, "done")
+    review.edit_action(db, finished, action.id, action.revision, done, nurse)
+    with pytest.raises(StaleRevision) as refused:
+        review.edit_action(db, finished, action.id, 1, details, lead)
+    assert refused.value.current["status"] == "done"
+
+
+def test_the_checklist_shows_what_the_carer_plan_does_not_yet_cover(
+    finished, team, db, carer_framework
+):
+    uncovered = {
+        part.id for part, done in review.plan_checklist(finished, carer_framework) if not done
+    }
+    assert {"local_support", "short_break", "review_date"} <= uncovered
+    assert "personal_outcomes" not in uncovered
+    review.add_comment(
+        db,
+        finished,
+        "Carers centre on Tuesdays",
+        team[2],
+        carer_framework,
+        plan_part="local_support",
+    )
+    agreed = review.sign_off(
+        db, finished, team[1], TODAY + timedelta(days=60), carer_framework, TODAY
+    )
+    assert "local_support" not in agreed.not_covered and "review_date" not in agreed.not_covered
+    assert "short_break" in agreed.not_covered
+
+
+def test_outsiders_change_nothing(finished, team, db, carer_framework):
+    outsider = team[3]
+    outcome = first_outcome(finished)
+    attempts = [
+        lambda: review.edit_outcome(
+            db, finished, outcome.id, outcome.revision, {"note": "x"}, outsider, carer_framework
+        ),
+        lambda: review.add_comment(db, finished, "x", outsider, carer_framework),
+        lambda: review.remove_outcome(db, finished, outcome.id, outcome.revision, outsider, True),
+        lambda: review.start_new_version(db, finished, outsider),
+    ]
+    for attempt in attempts:
+        with pytest.raises(NotInTeam):
+            attempt()
+    with pytest.raises(NotLeadProfessional):
+        review.sign_off(db, finished, outsider, TODAY + timedelta(days=9), carer_framework, TODAY)
+    assert db.scalar(select(Revision).where(Revision.by_user_id == outsider.id)) is None
+
+
+def test_review_state_shows_due_and_overdue_reviews(finished):
+    finished.stage, finished.review_date = PlanStage.AGREED, TODAY + timedelta(days=60)
+    assert review.review_state(finished, TODAY) == "agreed"
+    assert review.review_state(finished, TODAY + timedelta(days=40)) == "review_due"
+    assert review.review_state(finished, TODAY + timedelta(days=61)) == "overdue"
