@@ -7,23 +7,27 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    IntegerField,
     PasswordField,
     SelectField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
     EqualTo,
+    InputRequired,
     Length,
     Optional,
     Regexp,
     ValidationError,
 )
+from wtforms.widgets import HiddenInput
 
 from ..i18n import LOCALES
 from ..outcomes.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from ..outcomes.models import Agency, AssessmentStatus, PersonKind, Role
+from ..outcomes.models import ActionStatus, Agency, AssessmentStatus, PersonKind, Role
 
 AGENCY_LABELS = {
     Agency.HEALTH: _l("Health"),
@@ -213,3 +217,138 @@ class UnlockForm(FlaskForm):
         _l("Your password or PIN"), validators=[_required(), _at_most(MAX_PASSWORD_LENGTH)]
     )
     submit = SubmitField(_l("Unlock"))
+
+
+# ---------------------------------------------------------------- review together
+
+ACTION_STATUS_LABELS = {
+    ActionStatus.OPEN: _l("Not started"),
+    ActionStatus.IN_PROGRESS: _l("Under way"),
+    ActionStatus.DONE: _l("Done"),
+    ActionStatus.DROPPED: _l("No longer needed"),
+}
+STAGE_LABELS = {
+    "in_conversation": _l("In conversation"),
+    "awaiting_review": _l("Awaiting review"),
+    "agreed": _l("Agreed"),
+    "review_due": _l("Review due"),
+    "overdue": _l("Review overdue"),
+}
+REVIEW_TEXT_LIMIT = 4000
+
+
+class _BasedOn(FlaskForm):
+    """Every change says which revision it was made on, so a stale one can be refused."""
+
+    based_on = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class OutcomeNotesForm(_BasedOn):
+    note = TextAreaField(
+        _l("Note or rewording"), validators=[Optional(), _at_most(REVIEW_TEXT_LIMIT)]
+    )
+    person_view = TextAreaField(
+        _l("The person's view, if they see it differently"),
+        validators=[Optional(), _at_most(REVIEW_TEXT_LIMIT)],
+    )
+    practitioner_view = TextAreaField(
+        _l("A practitioner's view, if different"),
+        validators=[Optional(), _at_most(REVIEW_TEXT_LIMIT)],
+    )
+    impact = SelectField(_l("Impact of caring (eligibility)"), validators=[Optional()])
+    submit = SubmitField(_l("Save notes"))
+
+
+class ActionForm(FlaskForm):
+    what = TextAreaField(
+        _l("What will be done"), validators=[_required(), _at_most(REVIEW_TEXT_LIMIT)]
+    )
+    who = StringField(_l("Who will do it"), validators=[_required(), _at_most(200)])
+    agency = SelectField(_l("Agency"))
+    due = DateField(_l("By when (optional)"), validators=[Optional()], format="%Y-%m-%d")
+    status = SelectField(_l("Status"))
+    based_on = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    submit = SubmitField(_l("Save action"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.agency.choices = [(agency.value, label) for agency, label in AGENCY_LABELS.items()]
+        self.status.choices = [(s.value, label) for s, label in ACTION_STATUS_LABELS.items()]
+
+
+class CommentForm(FlaskForm):
+    text = TextAreaField(_l("Comment"), validators=[_required(), _at_most(REVIEW_TEXT_LIMIT)])
+    outcome_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    plan_part = StringField(widget=HiddenInput(), validators=[Optional(), _at_most(40)])
+    submit = SubmitField(_l("Add comment"))
+
+
+class RaiseOutcomeForm(FlaskForm):
+    words = TextAreaField(
+        _l("What matters, as it was said in the meeting"),
+        validators=[_required(), _at_most(REVIEW_TEXT_LIMIT)],
+    )
+    domain = SelectField(_l("Area of life"))
+    submit = SubmitField(_l("Add outcome"))
+
+
+class MergeForm(_BasedOn):
+    keep_id = SelectField(_l("It says the same as"), coerce=int)
+    submit = SubmitField(_l("Merge"))
+
+
+class RemoveForm(_BasedOn):
+    submit = SubmitField(_l("Remove"))
+
+
+class SignOffForm(FlaskForm):
+    review_date = DateField(
+        _l("Review date"),
+        validators=[InputRequired(message=_l("Please choose a review date."))],
+        format="%Y-%m-%d",
+    )
+    submit = SubmitField(_l("Sign off the plan"))
+
+
+# How it is going, as the person chose it (domain.md: "How is it going now").
+RATING_LABELS = {
+    "met": _l("Going well"),
+    "partly_met": _l("Partly"),
+    "not_met": _l("Not at all"),
+    "unknown": _l("Not sure"),
+}
+REVISION_CHANGE_LABELS = {
+    "conversation": _l("Said in the conversation"),
+    "said": _l("Changed by the person in the conversation"),
+    "raised": _l("Raised in the meeting"),
+    "edited": _l("Edited in review"),
+    "removed": _l("Removed in review"),
+    "restored": _l("Brought back in review"),
+    "merged": _l("Merged into another outcome"),
+    "added": _l("Added"),
+    "moved": _l("Moved to another outcome"),
+}
+FIELD_LABELS = {
+    "words": _l("words"),
+    "domains": _l("area of life"),
+    "source_turn": _l("where it was said"),
+    "rating": _l("how it is going"),
+    "rating_words": _l("words about how it is going"),
+    "wish": _l("what would be different"),
+    "helps": _l("what helps"),
+    "barriers": _l("what gets in the way"),
+    "who_could_help": _l("who could help"),
+    "removed": _l("removed by the person"),
+    "note": _l("note"),
+    "person_view": _l("the person's view"),
+    "practitioner_view": _l("a practitioner's view"),
+    "impact": _l("impact"),
+    "removed_in_review": _l("removed in review"),
+    "merged_into_id": _l("merged"),
+    "outcome_id": _l("outcome"),
+    "what": _l("what"),
+    "who": _l("who"),
+    "agency": _l("agency"),
+    "due": _l("due date"),
+    "status": _l("status"),
+}

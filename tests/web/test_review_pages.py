@@ -1,0 +1,267 @@
+"""The review page: who may open it, every change through a form, refusals that keep what was
+typed and show what it says now, sign-off by the lead professional only."""
+
+from __future__ import annotations
+
+import html as html_text
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from outcomes_chat.outcomes.models import (
+    Assessment,
+    AuditEvent,
+    OutcomeAction,
+    PlanStage,
+    RecordedOutcome,
+    Role,
+)
+from outcomes_chat.web import review as review_views
+from tests.conftest import login
+from tests.outcomes.conftest import hold_conversation
+
+TODAY = date(2026, 12, 2)
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch):
+    monkeypatch.setattr(review_views, "today", lambda: TODAY)
+
+
+@pytest.fixture
+def people(make_user, make_person):
+    lead = make_user("morag", role=Role.LEAD_PROFESSIONAL)
+    nurse = make_user("amir")
+    make_user("olga")
+    return make_person(lead, members=(nurse,)), lead, nurse
+
+
+@pytest.fixture
+def finished(app, db, people):
+    person, lead, _nurse = people
+    return hold_conversation(app, db, person, lead)
+
+
+def page(client, assessment):
+    return client.get(f"/assessments/{assessment.id}/review")
+
+
+def shown(response) -> str:
+    """The page as a person reads it (entities such as &#39; decoded)."""
+    return html_text.unescape(response.get_data(as_text=True))
+
+
+def token(client, assessment) -> str:
+    html = page(client, assessment).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, html[:500]
+    return match.group(1)
+
+
+def post(client, assessment, path, data):
+    data = {"csrf_token": token(client, assessment), **data}
+    return client.post(f"/assessments/{assessment.id}/review{path}", data=data)
+
+
+def test_the_review_page_shows_each_outcome_in_the_persons_words_by_domain(client, finished):
+    login(client, "amir")
+    response = page(client, finished)
+    html = shown(response)
+    assert response.status_code == 200
+    for outcome in finished.outcomes:
+        assert f'id="outcome-{outcome.id}"' in html
+        assert outcome.words in html
+    assert "Awaiting review" in html and "Sign off" in html
+    assert "Only the lead professional, Morag, can sign off the plan." in html
+
+
+def test_an_outsider_gets_not_found_and_changes_nothing(client, finished, db):
+    login(client, "olga")
+    assert page(client, finished).status_code == 404
+    outcome = finished.outcomes[0]
+    response = client.post(
+        f"/assessments/{finished.id}/review/outcomes/{outcome.id}/notes",
+        data={f"o{outcome.id}-note": "x", f"o{outcome.id}-based_on": outcome.revision},
+    )
+    assert response.status_code in (400, 404)
+    db.expire_all()
+    assert db.get(RecordedOutcome, outcome.id).note is None
+
+
+def test_a_note_is_saved_beside_the_words_and_the_view_is_audited(client, finished, db):
+    login(client, "amir")
+    outcome = finished.outcomes[0]
+    response = post(
+        client,
+        finished,
+        f"/outcomes/{outcome.id}/notes",
+        {f"o{outcome.id}-based_on": outcome.revision, f"o{outcome.id}-note": "Tuesdays suit her"},
+    )
+    assert response.status_code == 302
+    db.expire_all()
+    saved = db.get(RecordedOutcome, outcome.id)
+    assert saved.note == "Tuesdays suit her" and saved.words == outcome.words
+    html = shown(page(client, finished))
+    assert "Tuesdays suit her" in html
+    actions = set(
+        db.scalars(
+            select(AuditEvent.action).where(AuditEvent.object_type.in_(["review", "outcome"]))
+        )
+    )
+    assert actions == {"view", "change"}
+
+
+def test_a_stale_note_is_refused_with_what_it_says_now_and_the_typed_words_kept(
+    client, finished, db
+):
+    login(client, "amir")
+    outcome = finished.outcomes[0]
+    base = outcome.revision
+    fields = {f"o{outcome.id}-based_on": base, f"o{outcome.id}-note": "First note"}
+    assert post(client, finished, f"/outcomes/{outcome.id}/notes", fields).status_code == 302
+    fields[f"o{outcome.id}-note"] = "My late note"
+    response = post(client, finished, f"/outcomes/{outcome.id}/notes", fields)
+    html = shown(response)
+    assert response.status_code == 409
+    assert "Someone else changed this" in html and "First note" in html and "My late note" in html
+    db.expire_all()
+    assert db.get(RecordedOutcome, outcome.id).note == "First note"
+
+
+def test_an_action_is_added_then_marked_done(client, finished, db):
+    login(client, "amir")
+    outcome = finished.outcomes[0]
+    prefix = f"new-action-{outcome.id}-"
+    response = post(
+        client,
+        finished,
+        f"/outcomes/{outcome.id}/actions",
+        {
+            prefix + "what": "Refer to the carers centre",
+            prefix + "who": "Amir",
+            prefix + "agency": "voluntary",
+            prefix + "due": "2027-01-15",
+            prefix + "status": "open",
+        },
+    )
+    assert response.status_code == 302
+    action = db.scalar(select(OutcomeAction))
+    prefix = f"action-{action.id}-"
+    response = post(
+        client,
+        finished,
+        f"/actions/{action.id}",
+        {
+            prefix + "what": action.what,
+            prefix + "who": action.who,
+            prefix + "agency": "voluntary",
+            prefix + "due": "2027-01-15",
+            prefix + "status": "done",
+            prefix + "based_on": action.revision,
+        },
+    )
+    assert response.status_code == 302
+    db.expire_all()
+    assert db.get(OutcomeAction, action.id).status.value == "done"
+    assert "Refer to the carers centre" in shown(page(client, finished))
+
+
+@pytest.mark.parametrize(
+    ("fields", "status"),
+    [
+        ({"what": "", "who": "Amir", "agency": "health", "status": "open"}, 400),
+        ({"what": "x", "who": "Amir", "agency": "police", "status": "open"}, 400),
+        (
+            {"what": "x", "who": "Amir", "agency": "health", "status": "open", "due": "31/02/2027"},
+            400,
+        ),
+        ({"what": "x" * 4001, "who": "Amir", "agency": "health", "status": "open"}, 400),
+    ],
+)
+def test_a_bad_action_is_refused_and_nothing_is_saved(client, finished, db, fields, status):
+    login(client, "amir")
+    outcome = finished.outcomes[0]
+    prefix = f"new-action-{outcome.id}-"
+    response = post(
+        client,
+        finished,
+        f"/outcomes/{outcome.id}/actions",
+        {prefix + k: v for k, v in fields.items()},
+    )
+    assert response.status_code == status
+    assert "Please check the form" in shown(response)
+    assert db.scalar(select(OutcomeAction)) is None
+
+
+def test_only_the_lead_signs_off_and_the_agreed_plan_is_frozen(client, finished, db):
+    login(client, "amir")
+    refused = post(client, finished, "/sign-off", {"review_date": "2027-03-01"})
+    assert refused.status_code == 400
+    assert "Only the person's lead professional" in shown(refused)
+    client.post("/logout", data={"csrf_token": token(client, finished)})
+    login(client, "morag")
+    assert post(client, finished, "/sign-off", {"review_date": "2026-11-01"}).status_code == 400
+    assert post(client, finished, "/sign-off", {"review_date": "2027-03-01"}).status_code == 302
+    db.expire_all()
+    agreed = db.get(Assessment, finished.id)
+    assert agreed.stage == PlanStage.AGREED and agreed.review_date == date(2027, 3, 1)
+    outcome = agreed.outcomes[0]
+    response = post(
+        client,
+        finished,
+        f"/outcomes/{outcome.id}/notes",
+        {f"o{outcome.id}-based_on": outcome.revision, f"o{outcome.id}-note": "after"},
+    )
+    assert response.status_code == 400 and "frozen" in shown(response)
+    assert post(client, finished, "/new-version", {}).status_code == 302
+    db.expire_all()
+    assert db.get(Assessment, finished.id).version == 2
+
+
+def test_the_carer_checklist_shows_parts_not_yet_covered(client, finished):
+    login(client, "morag")
+    html = shown(page(client, finished))
+    assert "Adult carer support plan: what it must cover" in html
+    assert (
+        "Whether support should take the form of a break from caring</strong> — not covered yet"
+        in html
+    )
+    post(
+        client,
+        finished,
+        "/comments",
+        {"text": "Wants a week away in May", "plan_part": "short_break"},
+    )
+    html = shown(page(client, finished))
+    assert "Whether support should take the form of a break from caring</strong> — covered" in html
+    assert "Wants a week away in May" in html
+
+
+def test_raise_merge_and_remove_keep_every_outcomes_words(client, finished, db):
+    login(client, "amir")
+    keep = finished.outcomes[0]
+    response = post(
+        client,
+        finished,
+        "/outcomes",
+        {"words": "Wants her sister to visit", "domain": keep.domains[0]},
+    )
+    assert response.status_code == 302
+    raised = db.scalar(
+        select(RecordedOutcome).where(RecordedOutcome.words == "Wants her sister to visit")
+    )
+    assert raised.raised_by.username == "amir"
+    post(
+        client,
+        finished,
+        f"/outcomes/{raised.id}/merge",
+        {"keep_id": keep.id, "based_on": raised.revision},
+    )
+    html = shown(page(client, finished))
+    assert "Also said:" in html and "Wants her sister to visit" in html
+    post(client, finished, f"/outcomes/{keep.id}/remove", {"based_on": keep.revision})
+    db.expire_all()
+    assert db.get(RecordedOutcome, keep.id).removed_in_review
+    assert "Removed in review" in shown(page(client, finished))
