@@ -63,8 +63,10 @@ def _refusal(code: str, message: str, **details: Any) -> dict[str, Any]:
 
 def _signed_in() -> bool:
     """A practitioner's own login; a tablet handed over to the person reviews nothing."""
+    if not current_user.is_authenticated:  # loading the user also sets g.login_session
+        return False
     login = getattr(g, "login_session", None)
-    return bool(current_user.is_authenticated and login and not login.handover_assessment_id)
+    return login is not None and not login.handover_assessment_id
 
 
 @socketio.on("connect", namespace=NAMESPACE)

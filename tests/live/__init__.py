@@ -537,3 +537,18 @@ class Transcript:
         if not ack.get("ok"):
             raise AssertionError(f"say refused: {ack}")
         self.add([*ack.get("missed", []), ack["turn"]])
+
+
+def hold_whole_conversation(base_url: str, person: int, username: str = "morag") -> int:
+    """Start a carer conversation as `username` and answer it to the end; its id."""
+    http = login(base_url, username)
+    assessment_id = start_conversation(http, base_url, person)
+    client = ChatClient(base_url, cookie_header(http)).connect()
+    transcript, player = Transcript(assessment_id), Player()
+    try:
+        transcript.join(client)
+        while not transcript.finished:
+            transcript.say(client, transcript.message(player.answer(transcript.reply)))
+    finally:
+        client.close()
+    return assessment_id
