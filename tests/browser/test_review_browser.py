@@ -9,11 +9,11 @@ import pytest
 pytest.importorskip("playwright")
 pytest.importorskip("axe_playwright_python")
 
-from playwright.sync_api import BrowserContext, expect  # noqa: E402
+from playwright.sync_api import BrowserContext, expect
 
-from tests.browser.conftest import TABLET, LiveServer, Tablet  # noqa: E402
-from tests.browser.test_chat_browser import axe_clean  # noqa: E402
-from tests.live import hold_whole_conversation, person_id  # noqa: E402
+from tests.browser.conftest import TABLET, LiveServer, Tablet
+from tests.browser.test_chat_browser import axe_clean
+from tests.live import hold_whole_conversation, person_id
 
 
 def _second_tablet(browser, server: LiveServer, username: str) -> tuple[BrowserContext, Tablet]:
