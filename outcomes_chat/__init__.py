@@ -32,7 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["PERMANENT_SESSION_LIFETIME"] = app.config.get("SESSION_MAX_AGE")
 
     # Socket handlers must be declared before socketio.init_app binds them to a server.
-    from .web import chat_events  # noqa: F401
+    from .web import chat_events, review_events  # noqa: F401
 
     database.init_app(app)
     csrf.init_app(app)
