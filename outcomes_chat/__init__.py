@@ -47,7 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
 
     from . import cli
-    from .web import admin, auth, chat, errors, persons, security
+    from .web import admin, auth, chat, errors, flags, persons, security
 
     cli.init_app(app)
 
@@ -58,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(persons.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(chat.bp)
+    app.register_blueprint(flags.bp)
     return app
 
 

@@ -11,6 +11,7 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -23,7 +24,8 @@ from wtforms.validators import (
 
 from ..i18n import LOCALES
 from ..outcomes.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from ..outcomes.models import Agency, AssessmentStatus, PersonKind, Role
+from ..outcomes.models import Agency, AssessmentStatus, PersonKind, PlanStage, Role
+from ..outcomes.review import MAX_TEXT_LENGTH
 
 AGENCY_LABELS = {
     Agency.HEALTH: _l("Health"),
@@ -40,6 +42,15 @@ ROLE_LABELS = {
 KIND_LABELS = {
     PersonKind.CARER: _l("Carer"),
     PersonKind.SERVICE_USER: _l("Person who uses services"),
+}
+
+# Where a plan is (outcomes.review.review_state), in the team's words.
+PLAN_STATE_LABELS = {
+    PlanStage.IN_CONVERSATION.value: _l("In conversation"),
+    PlanStage.AWAITING_REVIEW.value: _l("Waiting for the team's review"),
+    PlanStage.AGREED.value: _l("Agreed"),
+    "review_due": _l("Review due soon"),
+    "overdue": _l("Review overdue"),
 }
 
 STATUS_LABELS = {
@@ -213,3 +224,12 @@ class UnlockForm(FlaskForm):
         _l("Your password or PIN"), validators=[_required(), _at_most(MAX_PASSWORD_LENGTH)]
     )
     submit = SubmitField(_l("Unlock"))
+
+
+class ClearFlagForm(FlaskForm):
+    """What was done about a safety flag; recording it clears the flag."""
+
+    what_was_done = TextAreaField(
+        _l("What was done"), validators=[_required(), _at_most(MAX_TEXT_LENGTH)]
+    )
+    submit = SubmitField(_l("Record and clear the flag"))
