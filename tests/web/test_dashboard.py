@@ -312,3 +312,12 @@ def test_clearing_without_the_csrf_token_is_refused(app, client, db, flagged):
     assert response.status_code == 400
     db.expire_all()
     assert db.get(SafetyFlag, flag.id).cleared_at is None
+
+
+def test_the_person_holding_the_tablet_does_not_see_the_teams_flags(client, flagged):
+    assessment, _flag = flagged
+    login(client, "morag")
+    client.post(f"/conversations/{assessment.id}/handover", data={"pin": ""})
+    page = client.get(f"/conversations/{assessment.id}").get_data(as_text=True)
+    assert 'data-mode="handover"' in page
+    assert "Safety flags" not in page and "Record and clear the flag" not in page
