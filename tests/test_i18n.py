@@ -52,6 +52,14 @@ def test_prompts_and_templates_are_in_the_catalogue():
     assert "health_wellbeing" not in msgids  # ids are data, not words
 
 
+def test_what_is_said_and_shown_about_a_risk_is_in_the_catalogue():
+    msgids = _msgids(ROOT / "translations" / "messages.pot")
+    assert "Thank you for telling me. That can be very hard to live with." in msgids
+    assert "Not safe at home" in msgids
+    assert "Urgent: may be in danger now" in msgids
+    assert not {"self_harm", "harm_to_speaker", "immediate"} & msgids
+
+
 def test_english_is_the_source_language(tmp_path):
     translate = prompt_translator(tmp_path)
     assert translate("en", "Hello.") == "Hello."

@@ -81,10 +81,11 @@ TIERS = ("immediate", "safeguarding", "wellbeing")
 
 @dataclass(frozen=True)
 class RiskKind:
-    """One kind of risk: how urgent it is and what is said first."""
+    """One kind of risk: how urgent it is, what is said first, and what the team reads."""
 
     tier: str  # immediate, safeguarding or wellbeing
     reply: str
+    label: str  # plain words for the team's pages ("Not safe at home"), English, translated
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ class Signposting:
 
     kinds: Mapping[str, RiskKind]
     tiers: Mapping[str, Mapping[str, str]]
+    # What the team reads for each tier on its pages ("Urgent: may be in danger now").
+    tier_labels: Mapping[str, str]
     worker_unknown: str
     practitioner: str
     lines: tuple[SignpostLine, ...]
@@ -197,8 +200,13 @@ def load_signposting(prompts_dir: Path) -> Signposting:
     data = load_document(path, "signposting")
     safety = data["safety"]
     kinds = {
-        category: RiskKind(entry["tier"], entry["reply"])
+        category: RiskKind(entry["tier"], entry["reply"], entry["label"])
         for category, entry in safety["categories"].items()
+    }
+    # A tier's label is for the team's pages, never said in the conversation.
+    tiers = {
+        tier: {key: text for key, text in entry.items() if key != "label"}
+        for tier, entry in safety["tiers"].items()
     }
     for index, entry in enumerate(data["signposting"]):
         if "{number}" in entry["text"] and "number" not in entry:
@@ -223,7 +231,8 @@ def load_signposting(prompts_dir: Path) -> Signposting:
     )
     return Signposting(
         kinds=kinds,
-        tiers=safety["tiers"],
+        tiers=tiers,
+        tier_labels={tier: entry["label"] for tier, entry in safety["tiers"].items()},
         worker_unknown=safety["worker_unknown"],
         practitioner=safety["practitioner"],
         lines=lines,

@@ -27,7 +27,8 @@ from wtforms.widgets import HiddenInput
 
 from ..i18n import LOCALES
 from ..outcomes.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from ..outcomes.models import ActionStatus, Agency, AssessmentStatus, PersonKind, Role
+from ..outcomes.models import ActionStatus, Agency, AssessmentStatus, PersonKind, PlanStage, Role
+from ..outcomes.review import MAX_TEXT_LENGTH
 
 AGENCY_LABELS = {
     Agency.HEALTH: _l("Health"),
@@ -44,6 +45,15 @@ ROLE_LABELS = {
 KIND_LABELS = {
     PersonKind.CARER: _l("Carer"),
     PersonKind.SERVICE_USER: _l("Person who uses services"),
+}
+
+# Where a plan is (outcomes.review.review_state), in the team's words.
+PLAN_STATE_LABELS = {
+    PlanStage.IN_CONVERSATION.value: _l("In conversation"),
+    PlanStage.AWAITING_REVIEW.value: _l("Waiting for the team's review"),
+    PlanStage.AGREED.value: _l("Agreed"),
+    "review_due": _l("Review due soon"),
+    "overdue": _l("Review overdue"),
 }
 
 STATUS_LABELS = {
@@ -227,14 +237,7 @@ ACTION_STATUS_LABELS = {
     ActionStatus.DONE: _l("Done"),
     ActionStatus.DROPPED: _l("No longer needed"),
 }
-STAGE_LABELS = {
-    "in_conversation": _l("In conversation"),
-    "awaiting_review": _l("Awaiting review"),
-    "agreed": _l("Agreed"),
-    "review_due": _l("Review due"),
-    "overdue": _l("Review overdue"),
-}
-REVIEW_TEXT_LIMIT = 4000
+REVIEW_TEXT_LIMIT = MAX_TEXT_LENGTH
 
 
 class _BasedOn(FlaskForm):
@@ -352,3 +355,12 @@ FIELD_LABELS = {
     "due": _l("due date"),
     "status": _l("status"),
 }
+
+
+class ClearFlagForm(FlaskForm):
+    """What was done about a safety flag; recording it clears the flag."""
+
+    what_was_done = TextAreaField(
+        _l("What was done"), validators=[_required(), _at_most(MAX_TEXT_LENGTH)]
+    )
+    submit = SubmitField(_l("Record and clear the flag"))

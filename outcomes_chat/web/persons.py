@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -13,15 +14,17 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from ..database import get_db
+from ..outcomes import dashboard as attention
 from ..outcomes import persons as person_service
 from ..outcomes.audit import audit_for_person, record_audit
-from ..outcomes.conversations import assessments_for_person, flagged_person_ids
+from ..outcomes.conversations import assessments_for_person
 from ..outcomes.errors import RuleError
 from ..outcomes.models import Person, PersonKind, Role, TeamMember, User
 from .access import admin_required, person_or_404
 from .forms import (
     AGENCY_LABELS,
     KIND_LABELS,
+    PLAN_STATE_LABELS,
     STATUS_LABELS,
     AddMemberForm,
     ConfirmForm,
@@ -39,20 +42,28 @@ def _labels() -> dict[str, object]:
         "agency_labels": AGENCY_LABELS,
         "kind_labels": KIND_LABELS,
         "status_labels": STATUS_LABELS,
+        "plan_state_labels": PLAN_STATE_LABELS,
         "framework_labels": {"carer": _l("Carer"), "adult": _l("Adult")},
     }
+
+
+def today() -> date:
+    """The day reviews are due or overdue from; tests set it."""
+    return date.today()
 
 
 @bp.get("/")
 @login_required
 def dashboard() -> str:
-    """The persons whose team I am in."""
-    db = get_db()
-    people = person_service.visible_persons(db, current_user)
-    flagged = flagged_person_ids(db, [person.id for person in people])
+    """What needs my attention: safety flags first, reviews, plans by state, open actions."""
+    shown = attention.for_user(get_db(), current_user, today())
     # A safety concern puts the person at the top of the list.
-    people = sorted(people, key=lambda person: person.id not in flagged)
-    return render_template("dashboard.html", people=people, flagged=flagged)
+    people = sorted(shown.persons, key=lambda person: person.id not in shown.flagged)
+    return render_template(
+        "dashboard.html",
+        shown=shown,
+        people=people,
+    )
 
 
 @bp.get("/persons/<int:person_id>")
@@ -63,10 +74,11 @@ def person(person_id: int) -> str:
     db = get_db()
     member = person_service.in_team(current_user, person)
     conversations = assessments_for_person(db, person) if member else []
+    flags = attention.flags_for_person(db, person) if member else []
     record_audit(db, current_user, "view", "person", person.id, person.id)
     db.commit()
     return render_template(
-        "person.html", person=person, in_team=member, conversations=conversations
+        "person.html", person=person, in_team=member, conversations=conversations, flags=flags
     )
 
 

@@ -82,6 +82,28 @@ def test_signposting_has_the_uk_defaults_and_hides_an_empty_local_number(prompts
     assert not local.applies_to("self_harm")
 
 
+def test_every_kind_of_risk_and_tier_has_plain_words_for_the_team(prompts_dir: Path) -> None:
+    signposting = load_signposting(prompts_dir)
+    lexicon = load_document(prompts_dir / "lexicon" / "en" / "safety.yaml", "safety")
+    heard = {category["id"] for category in lexicon["categories"]}
+    assert heard <= set(signposting.kinds)
+    assert signposting.kind("danger_at_home").label == "Not safe at home"
+    assert signposting.tier_labels["immediate"] == "Urgent: may be in danger now"
+    assert set(signposting.tier_labels) == {"immediate", "safeguarding", "wellbeing"}
+    # The label is for the team's pages: it is never part of what a tier says.
+    assert all("label" not in said for said in signposting.tiers.values())
+
+
+def test_a_kind_of_risk_without_a_label_is_refused(prompts_copy: Path) -> None:
+    signposting = prompts_copy / "signposting.yaml"
+    edit(signposting, "      label: Not coping\n", "")
+    with pytest.raises(ContentError) as caught:
+        load_signposting(prompts_copy)
+    # The entry under cant_cope starts on the line after its key.
+    assert f"line {line_of(signposting, '    cant_cope:') + 1}:" in str(caught.value)
+    assert "'label' is a required property" in str(caught.value)
+
+
 def test_a_missing_required_field_names_file_line_and_entry(prompts_copy: Path) -> None:
     script = prompts_copy / "scripts" / "carer.yaml"
     edit(script, "    question: Do you have any money worries just now?\n", "")

@@ -73,7 +73,7 @@ def test_the_review_page_shows_each_outcome_in_the_persons_words_by_domain(clien
     for outcome in finished.outcomes:
         assert f'id="outcome-{outcome.id}"' in html
         assert outcome.words in html
-    assert "Awaiting review" in html and "Sign off" in html
+    assert "Waiting for the team's review" in html and "Sign off" in html
     assert "Only the lead professional, Morag, can sign off the plan." in html
 
 
