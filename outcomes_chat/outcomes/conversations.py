@@ -88,8 +88,12 @@ def start_conversation(
 ) -> Assessment:
     """Create the assessment, record consent per purpose and store the opening turn."""
     # The worker who starts it is the one a safeguarding concern is promised to reach today.
+    # Without agreement to share with the team, the person is told only this worker sees it.
     first = engine.start(
-        language, review_outcomes=list(review_outcomes) or None, worker=started_by.display_name
+        language,
+        review_outcomes=list(review_outcomes) or None,
+        worker=started_by.display_name,
+        shared=bool(consents.get(ConsentPurpose.SHARE_TEAM)),
     )
     assessment = Assessment(
         person=person,
@@ -297,6 +301,11 @@ def assessments_for_person(db: Session, person: Person) -> Sequence[Assessment]:
         .options(selectinload(Assessment.concerns))
         .order_by(Assessment.started_at.desc(), Assessment.id.desc())
     ).all()
+
+
+def consent_given(assessment: Assessment, purpose: ConsentPurpose) -> bool:
+    """Whether the person agreed to this purpose when the conversation started."""
+    return any(c.purpose == purpose and c.given for c in assessment.consents)
 
 
 def can_take_part(user: User, assessment: Assessment) -> bool:

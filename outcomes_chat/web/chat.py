@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response
 from ..database import get_db
 from ..outcomes import accounts, links
 from ..outcomes.audit import record_audit
-from ..outcomes.conversations import can_take_part, start_conversation
+from ..outcomes.conversations import can_take_part, consent_given, start_conversation
 from ..outcomes.models import Assessment, ChatLink, ConsentPurpose, LoginSession
 from ..outcomes.persons import in_team
 from .access import person_or_404
@@ -115,6 +115,8 @@ def _chat_page(assessment: Assessment, mode: str) -> str:
         "chat.html",
         assessment=assessment,
         mode=mode,
+        shared=consent_given(assessment, ConsentPurpose.SHARE_TEAM),
+        exported=consent_given(assessment, ConsentPurpose.EXPORT),
         handover_form=HandoverForm(),
         confirm=ConfirmForm(),
         idle_seconds=current_app.config.get("HANDOVER_IDLE_SECONDS", 600),
