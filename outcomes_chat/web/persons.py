@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from ..database import get_db
 from ..outcomes import persons as person_service
 from ..outcomes.audit import audit_for_person, record_audit
-from ..outcomes.conversations import assessments_for_person, flagged_person_ids
+from ..outcomes.conversations import assessments_for_person, can_take_part, flagged_person_ids
 from ..outcomes.errors import RuleError
 from ..outcomes.models import Person, PersonKind, Role, TeamMember, User
 from .access import admin_required, person_or_404
@@ -63,10 +63,16 @@ def person(person_id: int) -> str:
     db = get_db()
     member = person_service.in_team(current_user, person)
     conversations = assessments_for_person(db, person) if member else []
+    # Those kept private to whoever started them are listed, but not opened, by the rest.
+    openable = {c.id for c in conversations if can_take_part(current_user, c)}
     record_audit(db, current_user, "view", "person", person.id, person.id)
     db.commit()
     return render_template(
-        "person.html", person=person, in_team=member, conversations=conversations
+        "person.html",
+        person=person,
+        in_team=member,
+        conversations=conversations,
+        openable=openable,
     )
 
 

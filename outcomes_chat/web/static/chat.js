@@ -9,6 +9,9 @@
   var strings = JSON.parse(document.getElementById("chat-strings").textContent);
   var assessmentId = Number(root.dataset.assessment);
   var mode = root.dataset.mode;
+  // A practitioner who did not start the conversation watches it: turns arrive, but there is
+  // nothing to answer with until they choose "Take part" (the server refuses it anyway).
+  var answering = root.dataset.answering !== "no";
   var transcript = document.getElementById("transcript");
   var choices = document.getElementById("choices");
   var controls = document.getElementById("controls");
@@ -118,6 +121,7 @@
   }
 
   function showButtons(reply) {
+    if (!answering) { return; }
     var asked = (reply.messages || []).filter(function (m) { return m.buttons && m.buttons.length; });
     choices.replaceChildren();
     if (asked.length) {
@@ -138,7 +142,7 @@
     lastReply = reply;
     showButtons(reply);
     // A finished conversation takes no more answers; the transcript stays to read.
-    form.hidden = reply.phase === "finished";
+    form.hidden = !answering || reply.phase === "finished";
     // "Topic 0 of 10" before the first topic would only puzzle: say nothing until topic 1.
     if (reply.progress && reply.progress.of && reply.progress.topic > 0) {
       progress.textContent = strings.topicOf.replace("{n}", reply.progress.topic)
