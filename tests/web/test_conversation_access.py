@@ -208,3 +208,46 @@ def test_a_finished_conversation_offers_no_take_part(amir, finished):
     assert "You are watching" in page and ">Take part<" not in page
     amir.post(f"/conversations/{finished.id}/take-part")
     assert 'data-answering="no"' in amir.get(f"/conversations/{finished.id}").get_data(as_text=True)
+
+
+# -- a link opened once the conversation has finished ----------------------------------------
+
+
+def test_a_link_opened_after_the_end_shows_the_whole_transcript_with_the_safety_exchange(
+    app, morag, team, db
+):
+    assessment = conversation_started(morag, team, db)
+    page = morag.post(f"/conversations/{assessment.id}/links").get_data(as_text=True)
+    url = page.split('id="link-url" type="text" readonly value="')[1].split('"')[0]
+    sio = connect(app, morag)
+    seq = 1
+    safety_reply = None
+    for n, content in enumerate(
+        (
+            {"button": "start"},
+            {"button": "yes"},
+            {"text": "Some nights I think I can't go on like this"},
+            {"button": "carry_on"},
+            {"text": "stop"},
+            {"button": "finish_now"},
+            {"button": "confirm"},
+        )
+    ):
+        ack = say(sio, assessment, seq, f"f{n}", **content)
+        assert ack["ok"], ack
+        seq = ack["turn"]["seq"]
+        if n == 2:
+            safety_reply = [m["text"] for m in ack["turn"]["reply"]["messages"]]
+    assert ack["turn"]["reply"]["finished"] is True
+    assert safety_reply
+
+    home = app.test_client()
+    assert home.get(url.split("localhost", 1)[1]).headers["Location"] == "/c"
+    assert home.get("/c").status_code == 200
+    joined = join(connect(app, home), assessment)
+    assert joined["ok"] and joined["assessment"]["status"] == "finished"
+    assert [t["seq"] for t in joined["turns"]] == list(range(1, seq + 1))
+    shown = [m["text"] for t in joined["turns"] for m in t["reply"]["messages"]]
+    said = [t["said"] for t in joined["turns"]]
+    assert {"text": "Some nights I think I can't go on like this"} in said
+    assert all(line in shown for line in safety_reply)

@@ -141,8 +141,11 @@
     });
     lastReply = reply;
     showButtons(reply);
-    // A finished conversation takes no more answers; the transcript stays to read.
-    form.hidden = !answering || reply.phase === "finished";
+    // A finished conversation takes no more answers; the transcript stays to read. Nor is it
+    // handed over, carried on at home or taken part in (the server refuses those too).
+    var finished = reply.phase === "finished";
+    form.hidden = !answering || finished;
+    if (finished) { showFinished(); }
     // "Topic 0 of 10" before the first topic would only puzzle: say nothing until topic 1.
     if (reply.progress && reply.progress.of && reply.progress.topic > 0) {
       progress.textContent = strings.topicOf.replace("{n}", reply.progress.topic)
@@ -152,6 +155,15 @@
     }
     // The question and the answers to it stay in view together.
     form.scrollIntoView({ block: "nearest" });
+  }
+
+  function showFinished() {
+    ["hand-on", "take-part"].forEach(function (id) {
+      var element = document.getElementById(id);
+      if (element) { element.hidden = true; }
+    });
+    var note = document.getElementById("finished-note");
+    if (note) { note.hidden = false; }
   }
 
   function showTurn(turn) {
