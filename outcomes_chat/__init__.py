@@ -68,7 +68,7 @@ def _template_globals() -> dict[str, Any]:
 
     locale = str(get_locale() or i18n.DEFAULT_LOCALE)
     return {
-        "current_locale": locale,
+        "current_locale": i18n.html_lang(locale),
         "text_direction": i18n.text_direction(locale),
         "locales": i18n.LOCALES,
     }

@@ -83,6 +83,8 @@ DEFAULTS: dict[str, object] = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,
     "BABEL_DEFAULT_LOCALE": "en",
+    # Times are stored in UTC and shown in the service's own time zone (UK: GMT or BST).
+    "BABEL_DEFAULT_TIMEZONE": "Europe/London",
     "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
     "PROMPTS_DIR": str(PROJECT_ROOT / "prompts"),
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,

@@ -12,11 +12,20 @@ from flask import request, session
 # The one registry of languages the interface offers; code -> name in that language.
 LOCALES: dict[str, str] = {"en": "English"}
 DEFAULT_LOCALE = "en"
+# The locale each language's dates and numbers are written in, where it is not the language's
+# own default: English the British way ("01/12/2026, 19:31"), not Babel's US default.
+FORMAT_LOCALES: dict[str, str] = {"en": "en_GB"}
 RTL_LOCALES = frozenset({"ar", "fa", "he", "ur"})
 IDENTIFIER = re.compile(r"[a-z0-9_:.-]+")
 
 
 def select_locale() -> str:
+    """The request's locale: its language (see choose_language), formatted as FORMAT_LOCALES
+    says, so English dates read as in the UK."""
+    return format_locale(choose_language())
+
+
+def choose_language() -> str:
     """Explicit choice, then the session's, then the browser's, then English."""
     chosen = request.args.get("lang")
     if chosen in LOCALES:
@@ -26,6 +35,16 @@ def select_locale() -> str:
     if remembered in LOCALES:
         return remembered
     return request.accept_languages.best_match(list(LOCALES)) or DEFAULT_LOCALE
+
+
+def format_locale(language: str) -> str:
+    """The locale a language's dates and numbers are written in ("en" -> "en_GB")."""
+    return FORMAT_LOCALES.get(language, language)
+
+
+def html_lang(locale: str) -> str:
+    """A Babel locale as an HTML lang attribute: "en_GB" -> "en-GB"."""
+    return locale.replace("_", "-")
 
 
 def text_direction(locale: str) -> str:

@@ -72,12 +72,14 @@ class Engine:
         *,
         review_outcomes: Sequence[Mapping[str, Any]] | None = None,
         worker: str | None = None,
+        shared: bool = True,
     ) -> Turn:
         """Begin a conversation; with review_outcomes, a review of earlier agreed outcomes.
 
-        `worker` is the name of the worker who will hear of any safeguarding concern today.
+        `worker` is the name of the worker who will hear of any safeguarding concern today;
+        `shared` says whether the person agreed that the team around them sees their words.
         """
-        state = State(framework=self.script.framework.id, lang=lang, worker=worker)
+        state = State(framework=self.script.framework.id, lang=lang, worker=worker, shared=shared)
         if review_outcomes:
             state.mode = "review"
             state.outcomes = [_review_outcome(n, item) for n, item in enumerate(review_outcomes)]
@@ -125,10 +127,11 @@ def replay(
     translate: Translate | None = None,
     review_outcomes: Sequence[Mapping[str, Any]] | None = None,
     worker: str | None = None,
+    shared: bool = True,
 ) -> Turn:
     """Rebuild a conversation from its turn log: start, then every input in order."""
     engine = Engine(script, translate)
-    turn = engine.start(lang, review_outcomes=review_outcomes, worker=worker)
+    turn = engine.start(lang, review_outcomes=review_outcomes, worker=worker, shared=shared)
     for user_input in inputs:
         turn = engine.step(turn.state, user_input)
     return turn

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -126,6 +126,9 @@ class Script:
     topics: tuple[Topic, ...]
     signposting: Signposting
     acknowledgements: Mapping[str, str]
+    # Said instead of the message with the same key when the person did not agree to their
+    # words being shared with the team: only the worker who started the conversation sees them.
+    not_shared: Mapping[str, str] = field(default_factory=dict)
 
     def topic(self, topic_id: str) -> Topic:
         """The topic with this id (KeyError when there is none)."""
@@ -171,6 +174,7 @@ def _load_script(prompts_dir: Path, framework_id: str) -> Script:
     topics = tuple(_topic(entry, data["defaults"]) for entry in data["topics"])
     _check_topics(path, topics, framework)
     _check_acknowledgements(path, prompts_dir, data["acknowledgements"])
+    _check_not_shared(path, data)
     return Script(
         prompts_dir=prompts_dir,
         framework=framework,
@@ -181,7 +185,16 @@ def _load_script(prompts_dir: Path, framework_id: str) -> Script:
         topics=topics,
         signposting=load_signposting(prompts_dir),
         acknowledgements=data["acknowledgements"],
+        not_shared=data.get("not_shared", {}),
     )
+
+
+def _check_not_shared(path: Path, data: Mapping[str, Any]) -> None:
+    """Every message said instead when sharing was not agreed replaces one the script has."""
+    for key in data.get("not_shared", {}):
+        if key not in data["messages"]:
+            problem = f"'{key}' is not one of the messages, so nothing would say it"
+            raise content_error_at(path, ["not_shared", key], problem, "script")
 
 
 def _check_acknowledgements(path: Path, prompts_dir: Path, said: Mapping[str, str]) -> None:
@@ -306,8 +319,9 @@ def _check_placeholders(path: Path, data: Mapping[str, Any]) -> None:
 def _templates(data: Mapping[str, Any]) -> list[tuple[list[Any], str, str]]:
     """Every text in a script with its data path and key."""
     found: list[tuple[list[Any], str, str]] = []
-    for section in ("messages", "buttons", "rating_names", "defaults", "acknowledgements"):
-        for key, value in data[section].items():
+    sections = ("messages", "not_shared", "buttons", "rating_names", "defaults", "acknowledgements")
+    for section in sections:
+        for key, value in data.get(section, {}).items():
             if isinstance(value, str):
                 found.append(([section, key], key, value))
     for index, topic in enumerate(data["topics"]):

@@ -14,7 +14,18 @@ UNDO_DEPTH = 10
 # Fields that back never rolls back: the turn count, safety notes and worries only grow, and the
 # language, a pause and an open safety or stop offer are not steps of the conversation.
 NOT_UNDONE = frozenset(
-    {"turn", "safety", "concerns", "undo", "lang", "paused", "awaiting", "version", "worker"}
+    {
+        "turn",
+        "safety",
+        "concerns",
+        "undo",
+        "lang",
+        "paused",
+        "awaiting",
+        "version",
+        "worker",
+        "shared",
+    }
 )
 
 
@@ -86,6 +97,9 @@ class State:
     lang: str
     mode: str = "new"
     worker: str | None = None  # the worker's name, said in "I will make sure ... knows today"
+    # Whether the person agreed that the team around them sees their words; when not, only
+    # the worker who started the conversation does, and the wording says so.
+    shared: bool = True
     phase: str = "welcome"
     turn: int = 0
     consent: bool | None = None

@@ -177,8 +177,13 @@ class Step:
         self.events.append(Event(kind, data))
 
     def message(self, key: str, **values: str) -> str:
-        """A message from the script's messages, translated and filled in."""
-        return self.say(self.script.messages[key], **values)
+        """A message from the script's messages, translated and filled in.
+
+        When the person did not agree to share with the team, a message the script words
+        differently for that (its `not_shared` section) is said instead.
+        """
+        template = None if self.state.shared else self.script.not_shared.get(key)
+        return self.say(template or self.script.messages[key], **values)
 
     def button(self, value: str, label_key: str | None = None, **values: str) -> Button:
         return Button(value, self.say(self.script.buttons[label_key or value], **values))

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from .models import AuditEvent, User
 
-ACTIONS = frozenset({"view", "create", "change", "export", "sign_off", "delete"})
+# take_part: a team member who did not start a conversation chose to answer in it.
+ACTIONS = frozenset({"view", "create", "change", "export", "sign_off", "delete", "take_part"})
 
 
 def record_audit(

@@ -25,6 +25,7 @@ from .errors import (
     EmptyAnswer,
     SeqBeyondLatest,
     StaleAnswer,
+    WatchingOnly,
 )
 from .models import (
     Assessment,
@@ -119,8 +120,12 @@ def start_conversation(
 ) -> Assessment:
     """Create the assessment, record consent per purpose and store the opening turn."""
     # The worker who starts it is the one a safeguarding concern is promised to reach today.
+    # Without agreement to share with the team, the person is told only this worker sees it.
     first = engine.start(
-        language, review_outcomes=list(review_outcomes) or None, worker=started_by.display_name
+        language,
+        review_outcomes=list(review_outcomes) or None,
+        worker=started_by.display_name,
+        shared=bool(consents.get(ConsentPurpose.SHARE_TEAM)),
     )
     assessment = Assessment(
         person=person,
@@ -304,14 +309,57 @@ def assessments_for_person(db: Session, person: Person) -> Sequence[Assessment]:
     return db.scalars(
         select(Assessment)
         .where(Assessment.person_id == person.id)
-        .options(selectinload(Assessment.concerns))
+        .options(
+            selectinload(Assessment.concerns),
+            selectinload(Assessment.consents),
+            selectinload(Assessment.started_by),
+        )
         .order_by(Assessment.started_at.desc(), Assessment.id.desc())
     ).all()
 
 
+def consent_given(assessment: Assessment, purpose: ConsentPurpose) -> bool:
+    """Whether the person agreed to this purpose when the conversation started."""
+    return any(c.purpose == purpose and c.given for c in assessment.consents)
+
+
+def started_it(user: User, assessment: Assessment) -> bool:
+    """Whether this user is the one who started the conversation."""
+    return assessment.started_by_id is not None and assessment.started_by_id == user.id
+
+
+def private_to_starter(assessment: Assessment) -> bool:
+    """Whether only the one who started it may open it: sharing with the team was not agreed."""
+    return not consent_given(assessment, ConsentPurpose.SHARE_TEAM)
+
+
 def can_take_part(user: User, assessment: Assessment) -> bool:
-    """Only members of the person's team take part in or read a conversation."""
-    return in_team(user, assessment.person)
+    """Who may open, read or follow a conversation (page, socket, links): members of the
+    person's team; when the person did not agree to share with the team, only the member
+    who started it."""
+    if not in_team(user, assessment.person):
+        return False
+    return started_it(user, assessment) or not private_to_starter(assessment)
+
+
+def may_answer(user: User, assessment: Assessment, chose_to_take_part: bool) -> bool:
+    """Who may send answers as a practitioner: the one who started it, or another member who
+    can open it and chose "Take part"; everyone else who opens it only watches."""
+    return can_take_part(user, assessment) and (started_it(user, assessment) or chose_to_take_part)
+
+
+def refuse_if_finished(assessment: Assessment) -> None:
+    """A finished conversation is only read: no hand-over, no link, no taking part."""
+    if review.conversation_is_over(assessment):
+        raise ConversationFinished()
+
+
+def check_can_pass_on(user: User, assessment: Assessment, chose_to_take_part: bool) -> None:
+    """Hand the conversation to the person (the tablet, or a link for home): only while it
+    has not finished, and only by someone who answers in it, not one who watches."""
+    refuse_if_finished(assessment)
+    if not may_answer(user, assessment, chose_to_take_part):
+        raise WatchingOnly()
 
 
 def flagged_person_ids(db: Session, person_ids: Sequence[int]) -> set[int]:

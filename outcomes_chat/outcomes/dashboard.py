@@ -26,7 +26,7 @@ from .models import (
     User,
 )
 from .persons import in_team, visible_persons
-from .review import review_state
+from .review import can_review, review_state
 
 # Every state review.review_state gives, in the order a plan moves through them.
 STATES = (
@@ -78,9 +78,12 @@ def for_user(db: Session, user: User, today: date) -> Dashboard:
                 selectinload(Assessment.person),
                 selectinload(Assessment.flags),
                 selectinload(Assessment.actions),
+                selectinload(Assessment.consents),
             )
             .order_by(Assessment.started_at.desc(), Assessment.id.desc())
         ).all()
+        # A conversation the person kept private to whoever started it shows only to them.
+        assessments = [a for a in assessments if can_review(user, a)]
     flags = sorted(
         (f for assessment in assessments for f in assessment.flags if f.cleared_at is None),
         key=lambda flag: (_tier_rank(flag.tier), flag.raised_at, flag.id),

@@ -52,9 +52,16 @@ class InactiveUser(RuleError):
 
 
 class ConversationFinished(RuleError):
-    """A finished conversation takes no more answers; it can still be read."""
+    """A finished conversation takes no more answers, hand-overs or links; it can be read."""
 
     code = "finished"
+
+
+class WatchingOnly(RuleError):
+    """A team member who did not start the conversation watches it until they choose to take
+    part: until then they send no answers and do not hand the tablet over."""
+
+    code = "watching"
 
 
 class StaleAnswer(RuleError):

@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .conversations import refuse_if_finished
 from .models import Assessment, ChatLink, User, utcnow
 
 DEFAULT_LINK_LIFETIME = timedelta(days=7)
@@ -40,7 +41,8 @@ class OpenedLink:
 def issue_link(
     db: Session, assessment: Assessment, by: User, lifetime: timedelta = DEFAULT_LINK_LIFETIME
 ) -> IssuedLink:
-    """Create an unguessable link to this conversation."""
+    """Create an unguessable link to this conversation; refused once it has finished."""
+    refuse_if_finished(assessment)
     token = secrets.token_urlsafe(32)
     link = ChatLink(
         assessment=assessment,

@@ -43,6 +43,18 @@ def can_view_person(user: User, person: Person) -> bool:
     return in_team(user, person) or (user.active and user.is_admin)
 
 
+def is_lead_of(user: User, person: Person) -> bool:
+    """Whether this active user is the person's lead professional."""
+    return user.active and any(m.user_id == user.id and m.is_lead for m in person.team)
+
+
+def can_manage_team(user: User, person: Person) -> bool:
+    """Admins, and the person's lead professional, add and remove members of the team, choose
+    its lead and read the person's audit trail. A lead hands the lead on to another member
+    before leaving the team (remove_member refuses the lead)."""
+    return (user.active and user.is_admin) or is_lead_of(user, person)
+
+
 def visible_persons(session: Session, user: User) -> Sequence[Person]:
     """Persons this user may see, by name."""
     query = select(Person).options(selectinload(Person.team)).order_by(Person.name, Person.id)

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from ..database import get_db
 from ..outcomes.models import Person
-from ..outcomes.persons import can_view_person, find_person
+from ..outcomes.persons import can_manage_team, can_view_person, find_person
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -21,6 +21,15 @@ def person_or_404(person_id: int) -> Person:
     person = find_person(get_db(), person_id)
     if person is None or not can_view_person(current_user, person):
         abort(404)
+    return person
+
+
+def managed_person_or_404(person_id: int) -> Person:
+    """The person if the current user manages their team (admin or their lead); 404 if they
+    may not see the person, 403 if they may see but not manage."""
+    person = person_or_404(person_id)
+    if not can_manage_team(current_user, person):
+        abort(403)
     return person
 
 

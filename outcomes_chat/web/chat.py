@@ -24,15 +24,27 @@ from werkzeug.wrappers import Response
 from ..database import get_db
 from ..outcomes import accounts, links
 from ..outcomes.audit import record_audit
-from ..outcomes.conversations import can_take_part, start_conversation
+from ..outcomes.conversations import (
+    can_take_part,
+    check_can_pass_on,
+    consent_given,
+    may_answer,
+    refuse_if_finished,
+    start_conversation,
+)
+from ..outcomes.errors import RuleError
 from ..outcomes.models import Assessment, ChatLink, ConsentPurpose, LoginSession
 from ..outcomes.persons import in_team
 from .access import person_or_404
 from .engines import engine_for
 from .forms import ConfirmForm, HandoverForm, StartConversationForm, UnlockForm
+from .messages import rule_message
 
 bp = Blueprint("chat", __name__)
 LINK_SESSION_KEY = "chat_link"
+# The conversations this login chose to take part in, not having started them: kept in the
+# signed session cookie, which a new login clears, and read by the socket's handshake too.
+TAKING_PART_KEY = "taking_part"
 # While the tablet is handed over, only these pages open; everything else leads back.
 HANDOVER_ENDPOINTS = frozenset({"chat.conversation"})
 # What a locked hand-over may still reach: the ways the practitioner opens it again.
@@ -45,6 +57,17 @@ def assessment_or_404(assessment_id: int) -> Assessment:
     if assessment is None or not can_take_part(current_user, assessment):
         abort(404)
     return assessment
+
+
+def chose_to_take_part(assessment_id: int) -> bool:
+    """Whether this login chose "Take part" in this conversation."""
+    chosen = session.get(TAKING_PART_KEY)
+    return isinstance(chosen, list) and assessment_id in chosen
+
+
+def answering(assessment: Assessment) -> bool:
+    """Whether the current user answers in this conversation, or only watches it."""
+    return may_answer(current_user, assessment, chose_to_take_part(assessment.id))
 
 
 def handover_idle() -> timedelta:
@@ -111,10 +134,16 @@ def start(person_id: int) -> Response | str:
 
 
 def _chat_page(assessment: Assessment, mode: str) -> str:
+    # A practitioner who did not start it watches until they choose to take part.
+    watching = mode == "practitioner" and not answering(assessment)
     return render_template(
         "chat.html",
         assessment=assessment,
         mode=mode,
+        watching=watching,
+        finished=assessment.status.value == "finished",
+        shared=consent_given(assessment, ConsentPurpose.SHARE_TEAM),
+        exported=consent_given(assessment, ConsentPurpose.EXPORT),
         handover_form=HandoverForm(),
         confirm=ConfirmForm(),
         idle_seconds=current_app.config.get("HANDOVER_IDLE_SECONDS", 600),
@@ -140,6 +169,11 @@ def conversation(assessment_id: int) -> str:
 def handover(assessment_id: int) -> Response | str:
     """Lock this tablet to the conversation; leaving needs the password or the PIN set here."""
     assessment = assessment_or_404(assessment_id)
+    try:
+        check_can_pass_on(current_user, assessment, chose_to_take_part(assessment.id))
+    except RuleError as refused:
+        flash(rule_message(refused), "error")
+        return redirect(url_for("chat.conversation", assessment_id=assessment.id))
     form = HandoverForm()
     if not form.validate_on_submit():
         for error in form.pin.errors:
@@ -147,6 +181,32 @@ def handover(assessment_id: int) -> Response | str:
         return redirect(url_for("chat.conversation", assessment_id=assessment.id))
     accounts.start_handover(g.login_session, assessment.id, form.pin.data or None)
     get_db().commit()
+    return redirect(url_for("chat.conversation", assessment_id=assessment.id))
+
+
+@bp.post("/conversations/<int:assessment_id>/take-part")
+@login_required
+def take_part(assessment_id: int) -> Response:
+    """A team member watching a conversation chooses to answer in it too."""
+    assessment = assessment_or_404(assessment_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        refuse_if_finished(assessment)
+    except RuleError as error:
+        flash(rule_message(error), "error")
+        return redirect(url_for("chat.conversation", assessment_id=assessment.id))
+    chosen = session.get(TAKING_PART_KEY)
+    chosen = chosen if isinstance(chosen, list) else []
+    if assessment.id not in chosen:
+        # A few at most: the cookie stays small however long the login.
+        session[TAKING_PART_KEY] = [*chosen, assessment.id][-20:]
+        db = get_db()
+        record_audit(
+            db, current_user, "take_part", "assessment", assessment.id, assessment.person_id
+        )
+        db.commit()
+    flash(_("You are taking part now. You can answer here."))
     return redirect(url_for("chat.conversation", assessment_id=assessment.id))
 
 
@@ -225,14 +285,20 @@ def _json_refusal(code: str, message: str, status: int) -> tuple[Response, int]:
 
 @bp.post("/conversations/<int:assessment_id>/links")
 @login_required
-def issue_link(assessment_id: int) -> str:
+def issue_link(assessment_id: int) -> Response | str:
     """Make a link so the person can carry on at home; it is shown once."""
     assessment = assessment_or_404(assessment_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     db = get_db()
     days = current_app.config.get("CHAT_LINK_DAYS", 7)
-    issued = links.issue_link(db, assessment, current_user, timedelta(days=days))
+    try:
+        check_can_pass_on(current_user, assessment, chose_to_take_part(assessment.id))
+        issued = links.issue_link(db, assessment, current_user, timedelta(days=days))
+    except RuleError as error:
+        db.rollback()
+        flash(rule_message(error), "error")
+        return redirect(url_for("chat.conversation", assessment_id=assessment.id))
     record_audit(db, current_user, "create", "chat_link", issued.link.id, assessment.person_id)
     db.commit()
     url = url_for("chat.open_link", token=issued.token, _external=True)

@@ -35,6 +35,7 @@ from ..outcomes.conversations import (
     StoredTurn,
     can_take_part,
     catch_up,
+    may_answer,
     take_turn,
     turns_after,
 )
@@ -47,7 +48,7 @@ from ..outcomes.errors import (
     StaleAnswer,
 )
 from ..outcomes.models import Assessment, ConversationTurn, LoginSession, Person
-from .chat import handover_allows, handover_idle, link_from_session
+from .chat import chose_to_take_part, handover_allows, handover_idle, link_from_session
 from .engines import engine_for
 
 NAMESPACE = "/chat"
@@ -201,6 +202,22 @@ def _check_access(participant: Participant, assessment: Assessment | None) -> As
     return assessment
 
 
+def _answering(participant: Participant, assessment: Assessment) -> bool:
+    """The person (hand-over, link) always answers; a practitioner who did not start the
+    conversation only watches until they choose "Take part" on its page."""
+    if participant.user_id is None or participant.locked_to is not None:
+        return True
+    return may_answer(current_user, assessment, chose_to_take_part(assessment.id))
+
+
+def _check_answering(participant: Participant, assessment: Assessment) -> None:
+    if not _answering(participant, assessment):
+        raise Refused(
+            "watching",
+            _('You are watching this conversation. Choose "Take part" on its page to answer.'),
+        )
+
+
 # The access check reads the person's team: load it with the assessment, in one query.
 _WITH_TEAM = joinedload(Assessment.person).joinedload(Person.team)
 
@@ -267,7 +284,12 @@ def on_join(data: object = None) -> dict[str, Any]:
     except Refused as error:
         return _refusal(error)
     join_room(_room_for(participant, assessment.id))
-    return {"ok": True, "assessment": _summary(assessment), "turns": missed}
+    return {
+        "ok": True,
+        "assessment": _summary(assessment),
+        "turns": missed,
+        "answering": _answering(participant, assessment),
+    }
 
 
 def _room_for(participant: Participant, assessment_id: int) -> str:
@@ -428,6 +450,7 @@ def _store(
                     options=[_WITH_TEAM],
                 ),
             )
+            _check_answering(participant, assessment)
             engine = engine_for(assessment.framework)
             sender = Sender(
                 user=current_user if participant.user_id else None,

@@ -22,5 +22,11 @@ def rule_message(error: errors.RuleError) -> str:
             "Choose another lead professional before removing this one."
         ),
         errors.InactiveUser.code: _("That account is deactivated."),
+        errors.ConversationFinished.code: _(
+            "This conversation has finished. It can be read, but not handed over or carried on."
+        ),
+        errors.WatchingOnly.code: _(
+            'You are watching this conversation. Choose "Take part" first to answer in it.'
+        ),
     }
     return messages.get(error.code, _("That change is not allowed."))

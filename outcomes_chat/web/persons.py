@@ -17,10 +17,10 @@ from ..database import get_db
 from ..outcomes import dashboard as attention
 from ..outcomes import persons as person_service
 from ..outcomes.audit import audit_for_person, record_audit
-from ..outcomes.conversations import assessments_for_person
+from ..outcomes.conversations import assessments_for_person, can_take_part
 from ..outcomes.errors import RuleError
 from ..outcomes.models import Person, PersonKind, Role, TeamMember, User
-from .access import admin_required, person_or_404
+from .access import managed_person_or_404, person_or_404
 from .forms import (
     AGENCY_LABELS,
     KIND_LABELS,
@@ -74,11 +74,20 @@ def person(person_id: int) -> str:
     db = get_db()
     member = person_service.in_team(current_user, person)
     conversations = assessments_for_person(db, person) if member else []
-    flags = attention.flags_for_person(db, person) if member else []
+    # Those kept private to whoever started them are listed, but not opened, by the rest.
+    openable = {c.id for c in conversations if can_take_part(current_user, c)}
+    # A flag shows the words that raised it: only to those who may open its conversation.
+    flags = [f for f in attention.flags_for_person(db, person) if f.assessment_id in openable]
     record_audit(db, current_user, "view", "person", person.id, person.id)
     db.commit()
     return render_template(
-        "person.html", person=person, in_team=member, conversations=conversations, flags=flags
+        "person.html",
+        person=person,
+        in_team=member,
+        conversations=conversations,
+        openable=openable,
+        manages=person_service.can_manage_team(current_user, person),
+        flags=flags,
     )
 
 
@@ -158,10 +167,10 @@ def edit_person(person_id: int) -> Response | str:
 
 
 @bp.route("/persons/<int:person_id>/team", methods=["GET", "POST"])
-@admin_required
+@login_required
 def team(person_id: int) -> Response | str:
-    """Administrators add practitioners to a person's team."""
-    person = person_or_404(person_id)
+    """Administrators and the person's lead professional add practitioners to the team."""
+    person = managed_person_or_404(person_id)
     form = AddMemberForm()
     in_team = {member.user_id for member in person.team}
     candidates = get_db().scalars(
@@ -200,14 +209,14 @@ def _member_or_404(person: Person, member_id: int) -> TeamMember:
 
 
 @bp.post("/persons/<int:person_id>/team/<int:member_id>/remove")
-@admin_required
+@login_required
 def remove_member(person_id: int, member_id: int) -> Response:
     """Take a practitioner out of the team."""
     return _change_member(person_id, member_id, person_service.remove_member)
 
 
 @bp.post("/persons/<int:person_id>/team/<int:member_id>/lead")
-@admin_required
+@login_required
 def make_lead(person_id: int, member_id: int) -> Response:
     """Make this member the lead professional."""
     return _change_member(person_id, member_id, person_service.make_lead)
@@ -217,7 +226,7 @@ MemberChange = Callable[[Session, Person, TeamMember], None]
 
 
 def _change_member(person_id: int, member_id: int, change: MemberChange) -> Response:
-    person = person_or_404(person_id)
+    person = managed_person_or_404(person_id)
     member = _member_or_404(person, member_id)
     db = get_db()
     if ConfirmForm().validate_on_submit():
@@ -230,13 +239,16 @@ def _change_member(person_id: int, member_id: int, change: MemberChange) -> Resp
             record_audit(db, current_user, "change", "team_member", member_id, person.id)
             db.commit()
             flash(_("The team has been updated."))
+    if not person_service.can_manage_team(current_user, person):
+        # A lead who handed the lead on no longer manages the team.
+        return redirect(url_for("persons.person", person_id=person.id))
     return redirect(url_for("persons.team", person_id=person.id))
 
 
 @bp.get("/persons/<int:person_id>/audit")
-@admin_required
+@login_required
 def audit(person_id: int) -> str:
-    """Who has viewed or changed this person's records."""
-    person = person_or_404(person_id)
+    """Who has viewed or changed this person's records: for admins and the person's lead."""
+    person = managed_person_or_404(person_id)
     events = audit_for_person(get_db(), person.id)
     return render_template("audit.html", person=person, events=events)

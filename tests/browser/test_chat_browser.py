@@ -23,6 +23,7 @@ if _reason:
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import (  # noqa: E402
+    Browser,
     Dialog,
     Page,
     Response,
@@ -776,3 +777,74 @@ def test_the_page_stops_retrying_busy_with_a_calm_message_and_keeps_the_answer(
     box.press("Enter")
     wait_until_saved(page, 3)
     carer.wait_for_question("Have I got that right?")
+
+
+def second_tablet(browser: Browser, server: LiveServer) -> Tablet:
+    """Another device, with cookies of its own."""
+    context = browser.new_context(viewport=TABLET, has_touch=True, locale="en-GB")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
+    return Tablet(page, server, errors)
+
+
+def test_a_team_member_watches_live_and_answers_only_after_taking_part(
+    tablet: Tablet, browser: Browser, server: LiveServer
+) -> None:
+    tablet.open_person()
+    assessment_id = tablet.start_conversation()
+    expect(tablet.page.locator("#connection")).to_have_attribute("data-state", "connected")
+    nurse = second_tablet(browser, server)
+    nurse.log_in("amir")
+    nurse.goto(f"/conversations/{assessment_id}")
+    page = nurse.page
+    expect(page.get_by_role("heading", name="You are watching")).to_be_visible()
+    expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
+    expect(page.get_by_label("Your answer")).to_be_hidden()
+    expect(page.locator("#choices button")).to_have_count(0)
+    expect(page.get_by_role("button", name="Hand over the tablet")).to_have_count(0)
+
+    # What the practitioner's tablet sends arrives on the watcher's screen as it is said.
+    Carer(tablet.page).tap("Start")
+    expect(page.locator(".line-assistant .words").last).to_contain_text("Is that OK?")
+    expect(page.locator("#choices button")).to_have_count(0)
+    nurse.screenshot("watching")
+
+    page.get_by_role("button", name="Take part").click()
+    expect(page.get_by_role("heading", name="You are watching")).to_have_count(0)
+    expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
+    page.locator("#choices").get_by_role("button", name="Yes, that's OK").tap()
+    expect(page.locator(".line-assistant .words").last).to_contain_text("what matters most")
+    assert nurse.errors == []
+
+
+def test_a_link_opened_after_the_end_shows_the_whole_conversation_with_the_safety_reply(
+    tablet: Tablet, browser: Browser, server: LiveServer
+) -> None:
+    page = tablet.page
+    tablet.open_person()
+    assessment_id = tablet.start_conversation()
+    page.get_by_role("button", name="Make a link to carry on at home").click()
+    link = page.locator("#link-url").input_value()
+    tablet.goto(f"/conversations/{assessment_id}")
+    carer = Carer(page)
+    carer.to_the_opener()
+    carer.type("Some nights I think I can't go on like this")
+    expect(page.locator(".line-assistant.kind-safety").first).to_be_visible()
+    carer.tap("Carry on", exact=False)
+    carer.type("stop")
+    carer.tap("Finish now")
+    carer.tap("That's right", exact=False)
+    expect(page.locator(".line-assistant .words").last).to_contain_text("This is saved")
+    expect(page.get_by_role("button", name="Make a link to carry on at home")).to_have_count(0)
+    expect(page.get_by_role("button", name="Hand over the tablet")).to_have_count(0)
+    said_here = page.locator(".line .words").all_inner_texts()
+
+    home = second_tablet(browser, server)
+    home.page.goto(link)
+    expect(home.page.locator(".line .words")).to_have_count(len(said_here))
+    assert home.page.locator(".line .words").all_inner_texts() == said_here
+    expect(home.page.locator(".line-assistant.kind-safety").first).to_be_visible()
+    expect(home.page.get_by_label("Your answer")).to_be_hidden()
+    home.screenshot("finished-link")

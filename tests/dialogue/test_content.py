@@ -174,6 +174,15 @@ def test_a_reflection_without_the_persons_words_is_refused(prompts_copy: Path) -
         load_script(prompts_copy, "adult")
 
 
+def test_a_not_shared_wording_for_a_message_the_script_lacks_is_refused(
+    prompts_copy: Path,
+) -> None:
+    script = prompts_copy / "scripts" / "carer.yaml"
+    edit(script, "not_shared:\n", "not_shared:\n  farewell: Goodbye.\n")
+    with pytest.raises(ContentError, match=r"line \d+.*'farewell' is not one of the messages"):
+        load_script(prompts_copy, "carer")
+
+
 def test_a_missing_framework_is_a_content_error(prompts_dir: Path) -> None:
     with pytest.raises(ContentError, match="no conversation script for 'martian'"):
         load_script(prompts_dir, "martian")

@@ -332,6 +332,32 @@ def test_consent_declined_pauses_to_talk_with_the_practitioner(carer: Conversati
     assert carer.state["phase"] == "opener"
 
 
+def test_the_consent_question_says_words_are_shared_when_the_team_may_see_them(
+    carer: Conversation,
+) -> None:
+    carer.start()
+    carer.press("start")
+    assert "shared with the people in your support team" in carer.text
+
+
+def test_without_agreement_to_share_the_person_is_told_only_the_worker_sees_their_words(
+    carer: Conversation,
+) -> None:
+    carer.start(shared=False)
+    carer.press("start")
+    assert "Only the worker who is helping you will see it" in carer.text
+    assert "shared with the people in your support team" not in carer.text
+    carer.press("why")
+    assert "Only the worker who is helping you will see them" in carer.text
+    carer.press("yes")
+    carer.say("stop")
+    carer.press("finish_now")
+    carer.press("confirm")
+    assert carer.record["finished"] is True
+    assert "Only the worker who is helping you will see it" in carer.text
+    assert "with your support team" not in carer.text
+
+
 # -- anything else, summary, finish --------------------------------------------------------
 
 

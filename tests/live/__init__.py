@@ -263,6 +263,19 @@ def start_conversation(http: requests.Session, base_url: str, person_id: int) ->
     return int(match.group(1))
 
 
+def take_part(http: requests.Session, base_url: str, assessment_id: int) -> requests.Session:
+    """A colleague who did not start the conversation chooses "Take part", so that they may
+    answer in it (until then they only watch); connect the socket after this."""
+    page = base_url + f"/conversations/{assessment_id}"
+    token = _csrf_token(http.get(page, timeout=10).text)
+    response = http.post(
+        page + "/take-part", data={"csrf_token": token}, allow_redirects=False, timeout=30
+    )
+    if response.status_code != 302:
+        raise AssertionError(f"taking part failed: {response.status_code}")
+    return http
+
+
 def person_id(database_url: str, reference: str = DEMO_CARER) -> int:
     """The id of a demo person, read from the database."""
     from sqlalchemy import create_engine, text

@@ -33,6 +33,7 @@ from . import (
     login,
     person_id,
     start_conversation,
+    take_part,
 )
 from .conftest import REDIS_URL, Database, ServerFactory, start_ids_at_random
 
@@ -501,7 +502,7 @@ def test_a_turn_said_on_one_process_reaches_a_client_on_another(
     server_a, server_b = make_server(shared, queue), make_server(shared, queue)
     cookie_a, assessment_id = begin(server_a, shared, "morag")
     assert assessment_id == expected_id
-    cookie_b = cookie_header(login(server_b.url, "amir"))
+    cookie_b = cookie_header(take_part(login(server_b.url, "amir"), server_b.url, assessment_id))
     on_a = ChatClient(server_a.url, cookie_a).connect()
     on_b = ChatClient(server_b.url, cookie_b).connect()
     try:

@@ -16,6 +16,7 @@ from . import (
     login,
     person_id,
     start_conversation,
+    take_part,
 )
 from .conftest import Database, ServerFactory
 
@@ -116,7 +117,8 @@ def test_a_tablet_hears_others_only_while_its_hand_over_is_open(
     server = make_server(fresh_sqlite, {"HANDOVER_IDLE_SECONDS": str(QUIET_SECONDS + 2)})
     http, assessment_id = hand_over(server.url, fresh_sqlite)
     tablet = ChatClient(server.url, cookie_header(http)).connect()
-    colleague = ChatClient(server.url, cookie_header(login(server.url, "amir"))).connect()
+    amir = take_part(login(server.url, "amir"), server.url, assessment_id)
+    colleague = ChatClient(server.url, cookie_header(amir)).connect()
     try:
         on_tablet, seen_by_colleague = Transcript(assessment_id), Transcript(assessment_id)
         on_tablet.join(tablet)

@@ -13,6 +13,8 @@ from outcomes_chat.outcomes.models import (
     Agency,
     Assessment,
     AssessmentStatus,
+    Consent,
+    ConsentPurpose,
     OutcomeAction,
     PlanStage,
     RecordedOutcome,
@@ -41,6 +43,7 @@ def plan(db):
         assessment.outcomes.append(
             RecordedOutcome(key=f"o{next(made)}", domains=["finance"], words="Manage the bills")
         )
+        assessment.consents.append(Consent(purpose=ConsentPurpose.SHARE_TEAM, given=True))
         db.add(assessment)
         db.commit()
         return assessment
@@ -183,3 +186,24 @@ def test_a_persons_flags_list_open_ones_first(db, team, plan):
     review.clear_flag(db, assessment, cleared.id, "Talked it through", lead)
     db.commit()
     assert list(dashboard.flags_for_person(db, person)) == [new, old, cleared]
+
+
+def test_a_conversation_kept_private_to_its_starter_shows_only_to_them(db, make_user, make_person):
+    lead = make_user("morag-private", role=Role.LEAD_PROFESSIONAL)
+    nurse = make_user("amir-private")
+    person = make_person(lead, case_reference="PRIV-1", members=(nurse,))
+    private = Assessment(
+        person=person,
+        framework="carer",
+        language="en",
+        status=AssessmentStatus.FINISHED,
+        state={},
+        stage=PlanStage.AWAITING_REVIEW,
+        started_by=lead,
+    )
+    private.consents.append(Consent(purpose=ConsentPurpose.SHARE_TEAM, given=False))
+    db.add(private)
+    db.commit()
+    today = date(2026, 12, 2)
+    assert private in dashboard.for_user(db, lead, today).by_state["awaiting_review"]
+    assert private not in dashboard.for_user(db, nurse, today).by_state["awaiting_review"]

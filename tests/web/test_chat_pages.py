@@ -260,3 +260,42 @@ def test_pause_and_resume_from_any_device(app, client, conversation, db):
     )
     assert ack["ok"] and ack["turn"]["reply"]["phase"] != "paused"
     assert db.scalar(select(func.count()).select_from(ConversationTurn)) == 4
+
+
+def _say_start(app, client, conversation):
+    sio = socketio.test_client(app, namespace=NS, flask_test_client=client)
+    return sio.emit(
+        "say",
+        {"assessment_id": conversation.id, "client_id": "c1", "last_seq": 1, "button": "start"},
+        namespace=NS,
+        callback=True,
+    )
+
+
+def _said(ack) -> str:
+    return " ".join(m["text"] for m in ack["turn"]["reply"]["messages"])
+
+
+def test_with_consent_to_share_the_person_is_told_the_team_sees_their_words(
+    app, client, conversation
+):
+    said = _said(_say_start(app, client, conversation))
+    assert "shared with the people in your support team" in said
+    page = client.get(f"/conversations/{conversation.id}").get_data(as_text=True)
+    assert "Your support team can see them." in page
+    assert "No copy goes in your case file." in page
+
+
+def test_without_consent_to_share_the_person_is_told_only_the_worker_sees_them(
+    app, client, team, db
+):
+    login(client, "morag")
+    start(client, team, consent_share="", consent_export="y")
+    conversation = db.scalar(select(Assessment))
+    said = _said(_say_start(app, client, conversation))
+    assert "Only the worker who is helping you will see it" in said
+    assert "support team" not in said.replace("the rest of your support team", "")
+    page = client.get(f"/conversations/{conversation.id}").get_data(as_text=True)
+    assert "Only Morag can see them." in page
+    assert "Your support team can see them." not in page
+    assert "A copy will go in your case file." in page

@@ -16,6 +16,7 @@ from outcomes_chat.outcomes.models import (
     Agency,
     Assessment,
     AuditEvent,
+    Consent,
     ConsentPurpose,
     OutcomeAction,
     PlanStage,
@@ -82,6 +83,7 @@ def agreed_plan(db, person, review_date, **action) -> Assessment:
     )
     outcome = RecordedOutcome(key="o1", domains=["finance"], words="Manage the bills myself")
     assessment.outcomes.append(outcome)
+    assessment.consents.append(Consent(purpose=ConsentPurpose.SHARE_TEAM, given=True))
     if action:
         assessment.actions.append(OutcomeAction(outcome=outcome, who="Someone", **action))
     db.add(assessment)
@@ -129,11 +131,11 @@ def test_reviews_due_or_overdue_show_their_date_counted_from_today(client, db, t
     login(client, "morag")
     page = client.get("/").get_data(as_text=True)
     reviews = page[page.index("Reviews due or overdue") : page.index("Conversations and plans")]
-    assert reviews.index(format_date(overdue, locale="en")) < reviews.index(
-        format_date(due, locale="en")
+    assert reviews.index(format_date(overdue, locale="en_GB")) < reviews.index(
+        format_date(due, locale="en_GB")
     )
     assert "Review overdue" in reviews and "Review due soon" in reviews
-    assert format_date(TODAY + timedelta(days=200), locale="en") not in reviews
+    assert format_date(TODAY + timedelta(days=200), locale="en_GB") not in reviews
     plans = page[page.index("Conversations and plans") : page.index("Open actions by agency")]
     assert 'Agreed <span class="count">(1)</span>' in plans
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from outcomes_chat.outcomes.models import Person, Role, TeamMember
+from outcomes_chat.outcomes.models import Person, Role, TeamMember, User
 from tests.conftest import login
 
 
@@ -160,3 +160,80 @@ def test_person_page_shows_the_whole_team_across_agencies(client, lead, make_use
     page = client.get(f"/persons/{person.id}").get_data(as_text=True)
     for expected in ("Morag", "Eilidh", "Jo", "Social work", "Education", "Voluntary sector"):
         assert expected in page
+
+
+# -- the lead professional manages the team and reads the audit trail -----------------------
+
+
+def _member(db, username):
+    return db.scalar(select(TeamMember).join(TeamMember.user).where(User.username == username))
+
+
+def test_the_lead_sees_manage_the_team_and_the_audit_log(client, lead, make_user, make_person):
+    nurse = make_user("amir")
+    person = make_person(lead, members=(nurse,))
+    login(client, "morag")
+    page = client.get(f"/persons/{person.id}").get_data(as_text=True)
+    assert "Manage the team" in page and "Audit log" in page
+    audit = client.get(f"/persons/{person.id}/audit").get_data(as_text=True)
+    assert "Audit log for Margaret Wilson" in audit and "Morag" in audit
+
+
+def test_the_lead_adds_and_removes_a_team_member(client, lead, make_user, make_person, db):
+    nurse = make_user("amir")
+    person = make_person(lead)
+    login(client, "morag")
+    client.post(f"/persons/{person.id}/team", data={"user": nurse.id, "team_role": "Nurse"})
+    assert _member(db, "amir").team_role == "Nurse"
+    response = client.post(f"/persons/{person.id}/team/{_member(db, 'amir').id}/remove")
+    assert response.headers["Location"] == f"/persons/{person.id}/team"
+    db.expire_all()
+    assert _member(db, "amir") is None
+
+
+def test_the_lead_cannot_remove_themselves(client, lead, make_person, db):
+    person = make_person(lead)
+    login(client, "morag")
+    response = client.post(
+        f"/persons/{person.id}/team/{_member(db, 'morag').id}/remove", follow_redirects=True
+    )
+    assert "Choose another lead professional" in response.get_data(as_text=True)
+    db.expire_all()
+    assert _member(db, "morag").is_lead
+
+
+def test_a_lead_who_hands_the_lead_on_no_longer_manages_the_team(
+    client, lead, make_user, make_person, db
+):
+    second = make_user("eilidh", role=Role.LEAD_PROFESSIONAL)
+    person = make_person(lead, members=(second,))
+    login(client, "morag")
+    response = client.post(f"/persons/{person.id}/team/{_member(db, 'eilidh').id}/lead")
+    assert response.headers["Location"] == f"/persons/{person.id}"
+    db.expire_all()
+    assert _member(db, "eilidh").is_lead and not _member(db, "morag").is_lead
+    assert client.get(f"/persons/{person.id}/team").status_code == 403
+    assert client.get(f"/persons/{person.id}/audit").status_code == 403
+
+
+def test_a_practitioner_who_is_not_the_lead_cannot_manage_the_team(
+    client, lead, make_user, make_person, db
+):
+    nurse = make_user("amir")
+    other = make_user("jo")
+    person = make_person(lead, members=(nurse,))
+    login(client, "amir")
+    page = client.get(f"/persons/{person.id}").get_data(as_text=True)
+    assert "Manage the team" not in page and "Audit log" not in page
+    add = client.post(f"/persons/{person.id}/team", data={"user": other.id, "team_role": "X"})
+    assert add.status_code == 403
+    lead_member = _member(db, "morag")
+    assert client.post(f"/persons/{person.id}/team/{lead_member.id}/remove").status_code == 403
+    own = _member(db, "amir")
+    assert client.post(f"/persons/{person.id}/team/{own.id}/lead").status_code == 403
+    assert client.get(f"/persons/{person.id}/audit").status_code == 403
+    db.expire_all()
+    assert {m.user.username: m.is_lead for m in db.get(Person, person.id).team} == {
+        "morag": True,
+        "amir": False,
+    }

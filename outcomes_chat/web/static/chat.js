@@ -9,6 +9,9 @@
   var strings = JSON.parse(document.getElementById("chat-strings").textContent);
   var assessmentId = Number(root.dataset.assessment);
   var mode = root.dataset.mode;
+  // A practitioner who did not start the conversation watches it: turns arrive, but there is
+  // nothing to answer with until they choose "Take part" (the server refuses it anyway).
+  var answering = root.dataset.answering !== "no";
   var transcript = document.getElementById("transcript");
   var choices = document.getElementById("choices");
   var controls = document.getElementById("controls");
@@ -118,6 +121,7 @@
   }
 
   function showButtons(reply) {
+    if (!answering) { return; }
     var asked = (reply.messages || []).filter(function (m) { return m.buttons && m.buttons.length; });
     choices.replaceChildren();
     if (asked.length) {
@@ -137,8 +141,11 @@
     });
     lastReply = reply;
     showButtons(reply);
-    // A finished conversation takes no more answers; the transcript stays to read.
-    form.hidden = reply.phase === "finished";
+    // A finished conversation takes no more answers; the transcript stays to read. Nor is it
+    // handed over, carried on at home or taken part in (the server refuses those too).
+    var finished = reply.phase === "finished";
+    form.hidden = !answering || finished;
+    if (finished) { showFinished(); }
     // "Topic 0 of 10" before the first topic would only puzzle: say nothing until topic 1.
     if (reply.progress && reply.progress.of && reply.progress.topic > 0) {
       progress.textContent = strings.topicOf.replace("{n}", reply.progress.topic)
@@ -148,6 +155,15 @@
     }
     // The question and the answers to it stay in view together.
     form.scrollIntoView({ block: "nearest" });
+  }
+
+  function showFinished() {
+    ["hand-on", "take-part"].forEach(function (id) {
+      var element = document.getElementById(id);
+      if (element) { element.hidden = true; }
+    });
+    var note = document.getElementById("finished-note");
+    if (note) { note.hidden = false; }
   }
 
   function showTurn(turn) {

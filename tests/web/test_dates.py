@@ -1,0 +1,43 @@
+"""Dates and times are written for the reader's locale: English the British way."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from outcomes_chat.outcomes.models import Assessment, Role
+from tests.conftest import login
+
+
+@pytest.fixture
+def started(client, make_user, make_person, db) -> Assessment:
+    lead = make_user("morag", role=Role.LEAD_PROFESSIONAL)
+    person = make_person(lead)
+    login(client, "morag")
+    client.post(
+        f"/persons/{person.id}/conversations/new",
+        data={"framework": "carer", "language": "en", "consent_record": "y", "consent_share": "y"},
+    )
+    assessment = db.scalar(select(Assessment))
+    assessment.started_at = datetime(2026, 12, 1, 19, 31, tzinfo=UTC)
+    db.commit()
+    return assessment
+
+
+@pytest.mark.parametrize("browser_language", ["en-GB", "en-US", "en"])
+def test_a_date_is_written_day_first_with_a_24_hour_clock(client, started, browser_language):
+    page = client.get(
+        f"/persons/{started.person_id}", headers={"Accept-Language": browser_language}
+    ).get_data(as_text=True)
+    assert "01/12/2026, 19:31" in page
+    assert "12/1/26" not in page and "PM" not in page
+    assert '<html lang="en-GB"' in page
+
+
+def test_a_summer_time_is_shown_in_uk_time(client, started, db):
+    started.started_at = datetime(2026, 7, 1, 18, 31, tzinfo=UTC)
+    db.commit()
+    page = client.get(f"/persons/{started.person_id}").get_data(as_text=True)
+    assert "01/07/2026, 19:31" in page
