@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
-import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,22 +20,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import emit, join_room, leave_room
 from socketio.exceptions import ConnectionRefusedError
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from ..database import get_db
 from ..extensions import socketio
 from ..i18n import LOCALES
 from ..outcomes import accounts
+from ..outcomes.chat_turns import AppliedTurn, Busy, NotAvailable, Speaker, apply_chat_turn
 from ..outcomes.conversations import (
     MAX_ANSWER_LENGTH,
     Said,
     Sender,
-    StoredTurn,
-    can_take_part,
     catch_up,
-    may_answer,
-    take_turn,
     turns_after,
 )
 from ..outcomes.errors import (
@@ -46,6 +42,7 @@ from ..outcomes.errors import (
     RuleError,
     SeqBeyondLatest,
     StaleAnswer,
+    WatchingOnly,
 )
 from ..outcomes.models import Assessment, ConversationTurn, LoginSession, Person
 from .chat import chose_to_take_part, handover_allows, handover_idle, link_from_session
@@ -60,14 +57,6 @@ MAX_BUTTON_LENGTH = 64
 RATE_LIMIT_EVENTS = 20
 RATE_LIMIT_WINDOW = 10.0
 
-# One turn at a time per conversation in this process; the database's unique (assessment, seq)
-# and a row lock on PostgreSQL keep several processes in order too. A fixed set of locks, each
-# shared by the conversations whose ids fall on it, keeps memory bounded in a long-lived process.
-TURN_LOCK_STRIPES = 64
-_turn_locks = tuple(threading.Lock() for _ in range(TURN_LOCK_STRIPES))
-# SQLite has one writer at a time anyway. Queueing for it on a lock wakes the next turn at once,
-# where SQLite's busy handler polls with sleeps of up to 100 ms: those sleeps made the tail.
-_sqlite_writer = threading.Lock()
 _recent_events: defaultdict[str, list[float]] = defaultdict(list)
 
 
@@ -95,7 +84,6 @@ class Refused(Exception):
 class Participant:
     """Who is on the other end: the practitioner, or the person (hand-over or link)."""
 
-    by: str
     user_id: int | None = None
     link_id: int | None = None
     locked_to: int | None = None
@@ -114,7 +102,6 @@ def current_participant() -> Participant | None:
         login = g.login_session
         locked = login.handover_assessment_id
         return Participant(
-            by="person" if locked else "practitioner",
             user_id=current_user.id,
             locked_to=locked,
             # A tablet handed over to the person gets no alerts about anyone.
@@ -123,16 +110,8 @@ def current_participant() -> Participant | None:
         )
     link = link_from_session()
     if link is not None:
-        return Participant(by="person", link_id=link.id, locked_to=link.assessment_id)
+        return Participant(link_id=link.id, locked_to=link.assessment_id)
     return None
-
-
-def _allowed(participant: Participant, assessment: Assessment) -> bool:
-    if participant.locked_to is not None and participant.locked_to != assessment.id:
-        return False
-    if participant.user_id is not None:
-        return can_take_part(current_user, assessment)
-    return participant.link_id is not None
 
 
 def _refusal(error: Refused, client_id: object = None) -> dict[str, Any]:
@@ -197,25 +176,23 @@ def _participant() -> Participant:
 
 
 def _check_access(participant: Participant, assessment: Assessment | None) -> Assessment:
-    if assessment is None or not _allowed(participant, assessment):
+    if assessment is None or not _speaker(participant, assessment.id).may_open(assessment):
         raise Refused("forbidden", _("This conversation is not available to you."))
     return assessment
 
 
-def _answering(participant: Participant, assessment: Assessment) -> bool:
-    """The person (hand-over, link) always answers; a practitioner who did not start the
-    conversation only watches until they choose "Take part" on its page."""
-    if participant.user_id is None or participant.locked_to is not None:
-        return True
-    return may_answer(current_user, assessment, chose_to_take_part(assessment.id))
-
-
-def _check_answering(participant: Participant, assessment: Assessment) -> None:
-    if not _answering(participant, assessment):
-        raise Refused(
-            "watching",
-            _('You are watching this conversation. Choose "Take part" on its page to answer.'),
-        )
+def _speaker(participant: Participant, assessment_id: int) -> Speaker:
+    """The participant as the records' rules know them (outcomes.chat_turns.Speaker)."""
+    handed_over = participant.user_id is not None and participant.locked_to is not None
+    return Speaker(
+        sender=Sender(
+            user=current_user if participant.user_id else None,
+            link_id=participant.link_id,
+            via_handover=handed_over,
+        ),
+        locked_to=participant.locked_to,
+        chose_to_take_part=chose_to_take_part(assessment_id),
+    )
 
 
 # The access check reads the person's team: load it with the assessment, in one query.
@@ -288,7 +265,7 @@ def on_join(data: object = None) -> dict[str, Any]:
         "ok": True,
         "assessment": _summary(assessment),
         "turns": missed,
-        "answering": _answering(participant, assessment),
+        "answering": _speaker(participant, assessment.id).may_answer(assessment),
     }
 
 
@@ -406,9 +383,10 @@ def on_say(data: object = None) -> dict[str, Any]:
         assessment_id = _int_field(payload, "assessment_id", 1)
         last_seq = _int_field(payload, "last_seq")
         said = _said(payload)
-        stored = _store(participant, assessment_id, client_id, said, last_seq)
+        applied = _store(participant, assessment_id, client_id, said, last_seq)
     except Refused as error:
         return _refusal(error, client_id)
+    stored = applied.stored
     missed: list[dict[str, Any]] = []
     if last_seq < stored.turn.seq - 1:  # only a client that fell behind missed anything
         missed = [
@@ -420,7 +398,7 @@ def on_say(data: object = None) -> dict[str, Any]:
     if not stored.duplicate:
         _tell_others({"assessment_id": assessment_id, **turn}, assessment_id)
         if stored.safety:
-            _alert_team(stored.assessment, stored.safety)
+            _alert_team(stored.assessment, stored.safety, applied.alert_user_ids)
     return {
         "ok": True,
         "duplicate": stored.duplicate,
@@ -432,46 +410,14 @@ def on_say(data: object = None) -> dict[str, Any]:
 
 def _store(
     participant: Participant, assessment_id: int, client_id: str, said: Said, last_seq: int
-) -> StoredTurn:
-    db = get_db()
-    sqlite = db.get_bind().dialect.name == "sqlite"
-    turn_lock = _turn_locks[assessment_id % TURN_LOCK_STRIPES]
-    with turn_lock, _sqlite_writer if sqlite else contextlib.nullcontext():
-        for _attempt in range(3):
-            # Read afresh under the lock (another process may have taken a turn), and check
-            # access on what was read.
-            assessment = _check_access(
-                participant,
-                db.get(
-                    Assessment,
-                    assessment_id,
-                    with_for_update={"of": Assessment},
-                    populate_existing=True,
-                    options=[_WITH_TEAM],
-                ),
-            )
-            _check_answering(participant, assessment)
-            engine = engine_for(assessment.framework)
-            sender = Sender(
-                user=current_user if participant.user_id else None,
-                link_id=participant.link_id,
-                via_handover=participant.user_id is not None and participant.locked_to is not None,
-            )
-            try:
-                stored = take_turn(db, engine, assessment, client_id, said, last_seq, sender)
-            except RuleError as refused:
-                answer = _refused_turn(refused)  # read before the rollback expires the rows
-                db.rollback()
-                raise answer from refused
-            try:
-                db.commit()
-            except IntegrityError:
-                # Another process stored a turn first: read again. This answer is then a
-                # duplicate, or stale (it was to the question before that turn).
-                db.rollback()
-                continue
-            return stored
-    raise Refused("busy", _("Please try again in a moment."))
+) -> AppliedTurn:
+    speaker = _speaker(participant, assessment_id)
+    try:
+        return apply_chat_turn(
+            get_db(), engine_for, speaker, assessment_id, client_id, said, last_seq
+        )
+    except RuleError as refused:
+        raise _refused_turn(refused) from refused
 
 
 def _refused_turn(error: RuleError) -> Refused:
@@ -490,6 +436,15 @@ def _refused_turn(error: RuleError) -> Refused:
     if isinstance(error, ButtonNotOffered):
         message = _("That is not one of the answers offered here. Please choose one shown.")
         return Refused(error.code, message)
+    if isinstance(error, NotAvailable):
+        return Refused(error.code, _("This conversation is not available to you."))
+    if isinstance(error, WatchingOnly):
+        return Refused(
+            error.code,
+            _('You are watching this conversation. Choose "Take part" on its page to answer.'),
+        )
+    if isinstance(error, Busy):
+        return Refused(error.code, _("Please try again in a moment."))
     if isinstance(error, ConversationFinished):
         return Refused(error.code, _("This conversation has finished. You can still read it."))
     raise error
@@ -525,7 +480,7 @@ def on_unexpected_error(error: Exception) -> dict[str, Any] | bool:
     return _refusal(Refused("busy", _("Please try again in a moment.")), client_id)
 
 
-def _alert_team(assessment: Assessment, tier: str) -> None:
+def _alert_team(assessment: Assessment, tier: str, user_ids: tuple[int, ...]) -> None:
     """Tell every connected member of the team how urgent it is, without the person's words."""
     messages = {
         "immediate": _("Someone may be in danger now, in a conversation. Please check in now."),
@@ -539,5 +494,5 @@ def _alert_team(assessment: Assessment, tier: str) -> None:
         "tier": tier,
         "message": messages.get(tier, messages["immediate"]),
     }
-    for member in assessment.person.team:
-        emit("safety_alert", alert, to=f"user:{member.user_id}", namespace=NAMESPACE)
+    for user_id in user_ids:
+        emit("safety_alert", alert, to=f"user:{user_id}", namespace=NAMESPACE)

@@ -6,8 +6,14 @@ import pytest
 from sqlalchemy import select
 
 from outcomes_chat.outcomes import review
+from outcomes_chat.outcomes.chat_turns import NotAvailable, Speaker, apply_chat_turn
 from outcomes_chat.outcomes.conversations import Said, Sender, start_conversation, take_turn
-from outcomes_chat.outcomes.errors import ConversationFinished, NotInTeam, WrongStage
+from outcomes_chat.outcomes.errors import (
+    ConversationFinished,
+    NotInTeam,
+    WatchingOnly,
+    WrongStage,
+)
 from outcomes_chat.outcomes.models import AuditEvent, ConsentPurpose, ConversationTurn, PlanStage
 
 
@@ -84,3 +90,53 @@ def test_a_conversation_taken_to_review_takes_no_more_answers(db, engine, starte
     with pytest.raises(ConversationFinished):
         _say(db, engine, started, Said(button="yes"), Sender(user=lead), "b")
     assert started.stage == PlanStage.AWAITING_REVIEW and started.last_seq == before
+
+
+# -- apply_chat_turn: the one entry point for a chat turn ------------------------------------
+
+
+def _engines(engine):
+    return lambda _framework: engine
+
+
+def _apply(db, engine, speaker, assessment, client_id, said):
+    return apply_chat_turn(
+        db, _engines(engine), speaker, assessment.id, client_id, said, assessment.last_seq
+    )
+
+
+def test_a_turn_is_committed_once_per_client_id(db, engine, started, team):
+    speaker = Speaker(Sender(user=team[1]))
+    first = _apply(db, engine, speaker, started, "once", Said(button="start"))
+    again = apply_chat_turn(
+        db, _engines(engine), speaker, started.id, "once", Said(button="start"), 1
+    )
+    assert not first.stored.duplicate and again.stored.duplicate
+    assert again.stored.turn.seq == first.stored.turn.seq == 2
+    db.rollback()  # what was committed stays
+    assert db.scalar(select(ConversationTurn.seq).order_by(ConversationTurn.seq.desc())) == 2
+
+
+def test_who_may_send_is_checked_on_the_conversation_as_read(db, engine, started, team):
+    _person, _lead, nurse, outsider = team
+    with pytest.raises(NotAvailable):
+        _apply(db, engine, Speaker(Sender(user=outsider)), started, "a", Said(button="start"))
+    with pytest.raises(WatchingOnly):  # in the team, but did not start it or choose to answer
+        _apply(db, engine, Speaker(Sender(user=nurse)), started, "b", Said(button="start"))
+    elsewhere = Speaker(Sender(user=team[1], via_handover=True), locked_to=started.id + 1)
+    with pytest.raises(NotAvailable):  # a tablet handed over for another conversation
+        _apply(db, engine, elsewhere, started, "c", Said(button="start"))
+    joined = Speaker(Sender(user=nurse), chose_to_take_part=True)
+    assert _apply(db, engine, joined, started, "d", Said(button="start")).stored.turn.seq == 2
+
+
+def test_a_risk_names_the_team_to_alert(db, engine, started, team):
+    _person, lead, nurse, _ = team
+    speaker = Speaker(Sender(user=lead, via_handover=True), locked_to=started.id)
+    _apply(db, engine, speaker, started, "a", Said(button="start"))
+    calm = _apply(db, engine, speaker, started, "b", Said(button="yes"))
+    risky = _apply(
+        db, engine, speaker, started, "c", Said(text="Some nights I think I can't go on like this")
+    )
+    assert calm.alert_user_ids == ()
+    assert set(risky.alert_user_ids) == {lead.id, nurse.id}
