@@ -212,7 +212,15 @@ def _turn_json(turn: ConversationTurn) -> dict[str, Any]:
         said = {"button": turn.said_button, "label": turn.said_label or turn.said_button}
     elif turn.said_text is not None:
         said = {"text": turn.said_text}
-    return {"seq": turn.seq, "by": turn.by, "said": said, "reply": turn.reply}
+    return {"seq": turn.seq, "by": turn.by, "who": _who(turn), "said": said, "reply": turn.reply}
+
+
+def _who(turn: ConversationTurn) -> dict[str, Any]:
+    """Who sent a turn, for the transcript: the practitioner by name, or the person and how
+    (on the practitioner's tablet, or through a link)."""
+    via = "handover" if turn.via_handover else "link" if turn.by_link_id else None
+    name = turn.by_user.display_name if turn.by_user and turn.by == "practitioner" else None
+    return {"by": turn.by, "name": name, "via": via}
 
 
 def _summary(assessment: Assessment) -> dict[str, Any]:

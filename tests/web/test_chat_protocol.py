@@ -540,3 +540,30 @@ def test_say_beyond_the_latest_turn_is_refused(app, client, conversation, db):
     assert ack["ok"] is False
     assert ack["error"]["code"] == "bad_request" and ack["error"]["last_seq"] == 1
     assert turn_count(db, conversation) == 1
+
+
+def test_each_turn_says_who_sent_it(app, client, conversation, db):
+    """The transcript names the practitioner who typed an answer; the person's are theirs."""
+    sio = connect(app, client)
+    ack = say(sio, conversation, 1, button="start")
+    assert ack["turn"]["who"] == {"by": "practitioner", "name": "Morag", "via": None}
+    joined = sio.emit(
+        "join", {"assessment_id": conversation.id, "last_seq": 0}, namespace=NS, callback=True
+    )
+    assert joined["turns"][0]["who"] == {"by": "system", "name": None, "via": None}
+    assert joined["turns"][1]["who"]["name"] == "Morag"
+
+
+@pytest.mark.parametrize(
+    ("turn", "who"),
+    [
+        (dict(by="person", via_handover=True), {"by": "person", "name": None, "via": "handover"}),
+        (dict(by="person", by_link_id=7), {"by": "person", "name": None, "via": "link"}),
+    ],
+)
+def test_the_persons_turns_say_how_they_were_sent_and_never_name_the_practitioner(turn, who):
+    from outcomes_chat.outcomes.models import ConversationTurn, User
+    from outcomes_chat.web.chat_events import _who
+
+    stored = ConversationTurn(**turn, by_user=User(display_name="Morag Campbell"))
+    assert _who(stored) == who

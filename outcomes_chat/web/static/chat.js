@@ -86,12 +86,21 @@
     connection.dataset.state = state;
   }
 
-  function addLine(who, text, kind) {
+  // Whose words a stored answer was, as the practitioner's transcript names them.
+  function sender(sent) {
+    if (mode !== "practitioner" || !sent) { return null; }
+    if (sent.by === "practitioner" && sent.name) { return sent.name; }
+    if (sent.via === "handover") { return strings.personOnTablet; }
+    if (sent.via === "link") { return strings.personByLink; }
+    return null;
+  }
+
+  function addLine(who, text, kind, named) {
     var item = document.createElement("li");
     item.className = "line line-" + who + (kind ? " kind-" + kind : "");
     var speaker = document.createElement("span");
     speaker.className = "speaker";
-    speaker.textContent = who === "person" ? strings.you : strings.assistant;
+    speaker.textContent = named || (who === "person" ? strings.you : strings.assistant);
     var body = document.createElement("p");
     body.className = "words";
     body.textContent = text;
@@ -169,10 +178,10 @@
   function showTurn(turn) {
     if (turn.seq <= lastSeq) { return; }
     if (turn.said && turn.said.text !== undefined) {
-      markSaved(addLine("person", turn.said.text), true);
+      markSaved(addLine("person", turn.said.text, null, sender(turn.who)), true);
     } else if (turn.said && turn.said.button !== undefined) {
       var label = turn.said.label || turn.said.button;
-      markSaved(addLine("person", label), true);
+      markSaved(addLine("person", label, null, sender(turn.who)), true);
     }
     showReply(turn.reply);
     lastSeq = turn.seq;
