@@ -300,6 +300,7 @@ def turns_after(db: Session, assessment: Assessment, seq: int) -> Sequence[Conve
     return db.scalars(
         select(ConversationTurn)
         .where(ConversationTurn.assessment_id == assessment.id, ConversationTurn.seq > seq)
+        .options(selectinload(ConversationTurn.by_user))
         .order_by(ConversationTurn.seq)
     ).all()
 
