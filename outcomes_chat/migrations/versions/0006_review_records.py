@@ -178,23 +178,37 @@ def _carry_over_what_was_recorded() -> None:
         'safety_flags', sa.column('assessment_id'), sa.column('category'), sa.column('tier'),
         sa.column('words'), sa.column('source_turn'), sa.column('raised_at', sa.DateTime(timezone=True)),
     )
-    flagged = bind.execute(sa.text(
-        "SELECT id, state, safety_flagged_at FROM assessments WHERE safety_flag"
-    )).mappings().all()
+    assessments = sa.table(
+        'assessments', sa.column('id'), sa.column('state', sa.JSON),
+        sa.column('safety_flag', sa.Boolean),
+        sa.column('safety_flagged_at', sa.DateTime(timezone=True)),
+    )
+    # Typed columns: SQLite hands back a date-time as text unless told what it is.
+    flagged = bind.execute(
+        sa.select(assessments.c.id, assessments.c.state, assessments.c.safety_flagged_at)
+        .where(assessments.c.safety_flag)
+    ).mappings().all()
     rows = []
     for assessment in flagged:
         state = assessment['state']
-        state = json.loads(state) if isinstance(state, str) else state
+        state = json.loads(state) if isinstance(state, str) else state or {}
         for note in state.get('safety', []):
             rows.append({
                 'assessment_id': assessment['id'], 'category': note.get('category', ''),
                 'tier': note.get('tier') or 'immediate', 'words': note.get('words', ''),
                 'source_turn': note.get('turn', 0),
-                'raised_at': assessment['safety_flagged_at'] or now,
+                'raised_at': _aware(assessment['safety_flagged_at']) or now,
             })
     if rows:
         op.bulk_insert(flags, rows)
 
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite keeps no zone: the app stores UTC, so a naive value read back is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
 
 
 def downgrade() -> None:
