@@ -137,6 +137,12 @@ class StaleRevision(RuleError):
         self.current = current
 
 
+class ChangedFirst(RuleError):
+    """Someone else's change was saved between reading and saving this one: nothing saved."""
+
+    code = "stale_revision"
+
+
 class PlanAgreed(RuleError):
     """The agreed version is frozen: start a new version to change it."""
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..dialogue.frameworks import Framework, PlanPart
@@ -22,6 +23,7 @@ from .audit import record_audit
 from .errors import (
     BadReviewDate,
     BadValue,
+    ChangedFirst,
     NotInTeam,
     NotLeadProfessional,
     PlanAgreed,
@@ -110,13 +112,14 @@ def _check_may_change(user: User, assessment: Assessment) -> None:
 
 def review_state(assessment: Assessment, today: date) -> str:
     """The plan's stage, with an agreed plan's review shown as due or overdue by its date."""
-    if assessment.stage != PlanStage.AGREED or assessment.review_date is None:
+    if assessment.review_date is None:
         return assessment.stage.value
+    # An agreed plan's review date stands while a new version is being worked on.
     if assessment.review_date < today:
         return "overdue"
-    if assessment.review_date - today <= REVIEW_DUE_WITHIN:
+    if assessment.stage == PlanStage.AGREED and assessment.review_date - today <= REVIEW_DUE_WITHIN:
         return "review_due"
-    return PlanStage.AGREED.value
+    return assessment.stage.value
 
 
 # ------------------------------------------------------------------------------ revisions
@@ -160,6 +163,40 @@ def _check_based_on(record: RecordedOutcome | OutcomeAction, based_on: int) -> N
             outcome_values(record) if isinstance(record, RecordedOutcome) else action_values(record)
         )
         raise StaleRevision(record.revision, current)
+
+
+def commit(db: Session) -> None:
+    """Commit a staged change. Two changes based on the same revision both ask for its next
+    number, and the database lets one have it: the other is refused as stale, unsaved."""
+    try:
+        db.commit()
+    except IntegrityError as error:
+        db.rollback()
+        raise ChangedFirst() from error
+
+
+def history_of_outcomes(db: Session, assessment: Assessment) -> dict[int, list[Revision]]:
+    """Every outcome's revisions, oldest first, in one query."""
+    found: dict[int, list[Revision]] = {outcome.id: [] for outcome in assessment.outcomes}
+    for revision in db.scalars(
+        select(Revision)
+        .where(Revision.assessment_id == assessment.id, Revision.subject == "outcome")
+        .order_by(Revision.subject_id, Revision.number)
+    ):
+        found.setdefault(revision.subject_id, []).append(revision)
+    return found
+
+
+def plan_fingerprint(db: Session, assessment: Assessment) -> str:
+    """What the plan looked like when read: the newest revision and comment. A sign-off
+    carries it, so a change made since (that the lead has not seen) refuses the sign-off."""
+    latest_revision = db.scalar(
+        select(func.max(Revision.id)).where(Revision.assessment_id == assessment.id)
+    )
+    latest_comment = db.scalar(
+        select(func.max(ReviewComment.id)).where(ReviewComment.assessment_id == assessment.id)
+    )
+    return f"{assessment.version}:{latest_revision or 0}:{latest_comment or 0}"
 
 
 def history(db: Session, subject: str, subject_id: int) -> Sequence[Revision]:
@@ -382,6 +419,8 @@ def merge_outcomes(
     before = outcome_values(merged)
     merged.merged_into_id = keep.id
     revision = _revise(db, assessment, merged, "merged", before, user, user.display_name)
+    # The kept one now shows the merged words too: a revision tells whoever has it open.
+    _revise(db, assessment, keep, "merged_in", outcome_values(keep), user, user.display_name)
     for action in assessment.actions:
         if action.outcome_id == merged.id:
             action_before = action_values(action)
@@ -524,12 +563,16 @@ def sign_off(
     review_date: date,
     framework: Framework,
     today: date,
+    seen: str,
 ) -> SignOff:
-    """The lead professional agrees this version: it is frozen and its review is set."""
+    """The lead professional agrees the version they saw (`seen`, its plan_fingerprint): it is
+    frozen and its review is set. A change made since refuses the sign-off, unsaved."""
     if not (can_review(user, assessment) and is_lead(user, assessment)):
         raise NotLeadProfessional()
     if assessment.stage != PlanStage.AWAITING_REVIEW:
         raise WrongStage(assessment.stage.value)
+    if seen != plan_fingerprint(db, assessment):
+        raise ChangedFirst()
     if not today < review_date <= today + LONGEST_REVIEW_INTERVAL:
         raise BadReviewDate(review_date.isoformat())
     not_covered = [
@@ -551,9 +594,10 @@ def sign_off(
 
 
 def start_new_version(db: Session, assessment: Assessment, user: User) -> None:
-    """Open an agreed plan for changes: the agreed version stays frozen as it was."""
-    if not can_review(user, assessment):
-        raise NotInTeam()
+    """The lead professional opens an agreed plan for changes; the agreed version stays frozen
+    as it was, and its review date stands until the next sign-off."""
+    if not (can_review(user, assessment) and is_lead(user, assessment)):
+        raise NotLeadProfessional()
     if assessment.stage != PlanStage.AGREED:
         raise WrongStage(assessment.stage.value)
     assessment.version += 1

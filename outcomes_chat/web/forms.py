@@ -310,6 +310,8 @@ class SignOffForm(FlaskForm):
         validators=[InputRequired(message=_l("Please choose a review date."))],
         format="%Y-%m-%d",
     )
+    # The plan as the lead saw it (outcomes.review.plan_fingerprint).
+    seen = StringField(widget=HiddenInput(), validators=[InputRequired(), _at_most(80)])
     submit = SubmitField(_l("Sign off the plan"))
 
 
@@ -328,6 +330,7 @@ REVISION_CHANGE_LABELS = {
     "removed": _l("Removed in review"),
     "restored": _l("Brought back in review"),
     "merged": _l("Merged into another outcome"),
+    "merged_in": _l("Another outcome was merged into this one"),
     "added": _l("Added"),
     "moved": _l("Moved to another outcome"),
 }

@@ -21,7 +21,7 @@ from ..database import get_db
 from ..dialogue.frameworks import Domain, Framework, load_framework
 from ..outcomes import review
 from ..outcomes.audit import record_audit
-from ..outcomes.errors import RuleError, StaleRevision
+from ..outcomes.errors import ChangedFirst, RuleError, StaleRevision
 from ..outcomes.models import Assessment, RecordedOutcome, utcnow
 from .forms import (
     ACTION_STATUS_LABELS,
@@ -91,7 +91,7 @@ def _page(assessment: Assessment, status: int = 200, **kept: Any) -> tuple[str, 
     raise_form = kept.get("raise_form") or RaiseOutcomeForm(formdata=None)
     raise_form.domain.choices = [(d.id, _(d.plain_label)) for d in framework.domains]
     db = get_db()
-    history = {o.id: review.history(db, "outcome", o.id) for o in outcomes}
+    history = review.history_of_outcomes(db, assessment)
     return (
         render_template(
             "review.html",
@@ -103,7 +103,8 @@ def _page(assessment: Assessment, status: int = 200, **kept: Any) -> tuple[str, 
             action_forms=action_forms,
             comment_form=kept.get("comment_form") or CommentForm(formdata=None),
             raise_form=raise_form,
-            sign_off_form=kept.get("sign_off_form") or SignOffForm(formdata=None),
+            sign_off_form=kept.get("sign_off_form")
+            or SignOffForm(formdata=None, seen=review.plan_fingerprint(db, assessment)),
             confirm_form=ConfirmForm(formdata=None),
             checklist=review.plan_checklist(assessment, framework),
             is_lead=review.is_lead(current_user, assessment),
@@ -182,30 +183,48 @@ def _apply(
     db = get_db()
     try:
         change()
-    except StaleRevision as stale:
+        review.commit(db)
+    except (StaleRevision, ChangedFirst) as stale:
         db.rollback()
-        message = _(
-            "Someone else changed this while you were writing, so your change was not saved. "
-            "What it says now is shown below; your words are still in the form."
-        )
-        return _page(
-            assessment,
-            409,
-            conflict=stale.current,
-            refused=message,
-            outcome_id=outcome_id,
-            **refusal,
-        )
+        db.expire_all()
+        return _conflict(assessment, stale, outcome_id, refusal)
     except RuleError as error:
         db.rollback()
         return _page(
             assessment, 400, refused=refused_message(error), outcome_id=outcome_id, **refusal
         )
-    db.commit()
-    tell_reviewers(assessment.id, what, current_user.display_name, outcome_id)
+    tell_reviewers(assessment.id, what, current_user, outcome_id)
     flash(_("Saved."), "success")
     anchor = f"outcome-{outcome_id}" if outcome_id else None
     return redirect(url_for("review.review_page", assessment_id=assessment.id, _anchor=anchor))
+
+
+def _conflict(
+    assessment: Assessment,
+    stale: StaleRevision | ChangedFirst,
+    outcome_id: int | None,
+    refusal: dict[str, Any],
+) -> tuple[str, int]:
+    """Someone changed it first: show it as it is now beside the words typed, which are kept,
+    now based on what is shown, so saving them again is a choice made having seen it."""
+    current, revision = getattr(stale, "current", None), getattr(stale, "revision", None)
+    outcome = next((o for o in assessment.outcomes if o.id == outcome_id), None)
+    if outcome is not None and current is None:
+        current, revision = review.outcome_values(outcome), outcome.revision
+    form = refusal.get("notes_form") or refusal.get("action_form")
+    if form is not None and revision is not None:
+        form.based_on.data, form.based_on.raw_data = revision, [str(revision)]
+    if isinstance(refusal.get("sign_off_form"), SignOffForm):
+        fingerprint = review.plan_fingerprint(get_db(), assessment)
+        refusal["sign_off_form"].seen.data = fingerprint
+        refusal["sign_off_form"].seen.raw_data = [fingerprint]
+    message = _(
+        "Someone else changed this while you were writing, so your change was not saved. "
+        "What it says now is shown below; your words are still in the form."
+    )
+    return _page(
+        assessment, 409, conflict=current, refused=message, outcome_id=outcome_id, **refusal
+    )
 
 
 def refused_message(error: RuleError) -> str:
@@ -424,6 +443,7 @@ def sign_off(assessment_id: int) -> Response | tuple[str, int]:
             form.review_date.data,
             framework_of(assessment),
             today(),
+            form.seen.data or "",
         ),
         "sign_off",
         None,

@@ -16,13 +16,12 @@ from flask import g, request
 from flask_login import current_user
 from flask_socketio import emit, join_room, leave_room
 from socketio.exceptions import ConnectionRefusedError
-from sqlalchemy.exc import IntegrityError
 
 from ..database import get_db
 from ..extensions import socketio
 from ..outcomes import review
-from ..outcomes.errors import RuleError, StaleRevision
-from ..outcomes.models import Assessment
+from ..outcomes.errors import ChangedFirst, RuleError, StaleRevision
+from ..outcomes.models import Assessment, User
 
 NAMESPACE = "/review"
 MAX_INT = 2**31 - 1
@@ -40,7 +39,7 @@ def _room(assessment_id: int) -> str:
 
 
 def tell_reviewers(
-    assessment_id: int, what: str, by: str, outcome_id: int | None, **details: Any
+    assessment_id: int, what: str, by: User, outcome_id: int | None, **details: Any
 ) -> None:
     """Tell everyone with the review page open that something changed, and what."""
     socketio.emit(
@@ -49,7 +48,8 @@ def tell_reviewers(
             "assessment_id": assessment_id,
             "what": what,
             "outcome_id": outcome_id,
-            "by": by,
+            "by": by.display_name,
+            "by_id": by.id,
             **details,
         },
         to=_room(assessment_id),
@@ -171,7 +171,7 @@ def on_change(data: object = None) -> dict[str, Any]:
         revision = review.edit_outcome(
             db, assessment, outcome_id, based_on, changes, current_user, framework_of(assessment)
         )
-        db.commit()
+        review.commit(db)
     except StaleRevision as stale:
         db.rollback()
         return _refusal(
@@ -180,9 +180,8 @@ def on_change(data: object = None) -> dict[str, Any]:
             revision=stale.revision,
             current=stale.current,
         )
-    except IntegrityError:
+    except ChangedFirst:
         # Another process appended the same revision number first.
-        db.rollback()
         outcome = next(o for o in assessment.outcomes if o.id == outcome_id)
         db.refresh(outcome)
         return _refusal(
@@ -195,5 +194,5 @@ def on_change(data: object = None) -> dict[str, Any]:
         db.rollback()
         return _refusal(refused.code, str(refused.detail or refused.code))
     number = revision.number if revision else based_on
-    tell_reviewers(assessment.id, "outcome", current_user.display_name, outcome_id, revision=number)
+    tell_reviewers(assessment.id, "outcome", current_user, outcome_id, revision=number)
     return {"ok": True, "revision": number}

@@ -78,6 +78,17 @@ def test_two_practitioners_see_each_other_and_each_others_changes_live(
             ("Tuesdays only, from March",)
         ]
 
+        # Amir is half-way through a comment on the plan when Morag adds an outcome: his words
+        # stay where they are, and he is told the plan changed.
+        plan_comment = nurse.page.locator("#comments-heading ~ form textarea[name=text]")
+        plan_comment.fill("Respite on Fridays, if the centre")
+        tablet.page.get_by_label("What matters, as it was said in the meeting").fill(
+            "Wants to learn to drive"
+        )
+        tablet.page.get_by_role("button", name="Add outcome").click()
+        expect(nurse.page.locator("#live-notice")).to_contain_text("changed the plan")
+        expect(plan_comment).to_have_value("Respite on Fridays, if the centre")
+
         nurse.page.close()
         expect(tablet.page.locator("#presence")).to_have_text("Only you have this page open.")
     finally:

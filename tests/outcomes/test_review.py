@@ -11,6 +11,7 @@ from outcomes_chat.outcomes import review
 from outcomes_chat.outcomes.errors import (
     BadReviewDate,
     BadValue,
+    ChangedFirst,
     NotInTeam,
     NotLeadProfessional,
     PlanAgreed,
@@ -22,6 +23,11 @@ from outcomes_chat.outcomes.models import AuditEvent, PlanStage, Revision
 from .conftest import hold_conversation
 
 TODAY = date(2026, 12, 2)
+
+
+def seen(db, assessment):
+    """The plan as the lead reads it before signing off."""
+    return review.plan_fingerprint(db, assessment)
 
 
 def first_outcome(assessment):
@@ -152,8 +158,18 @@ def test_only_the_lead_professional_signs_off_and_the_agreed_version_is_frozen(
     _person, lead, nurse, _ = team
     outcome = first_outcome(finished)
     with pytest.raises(NotLeadProfessional):
-        review.sign_off(db, finished, nurse, TODAY + timedelta(days=90), carer_framework, TODAY)
-    agreed = review.sign_off(db, finished, lead, TODAY + timedelta(days=90), carer_framework, TODAY)
+        review.sign_off(
+            db,
+            finished,
+            nurse,
+            TODAY + timedelta(days=90),
+            carer_framework,
+            TODAY,
+            seen(db, finished),
+        )
+    agreed = review.sign_off(
+        db, finished, lead, TODAY + timedelta(days=90), carer_framework, TODAY, seen(db, finished)
+    )
     db.commit()
     assert finished.stage == PlanStage.AGREED and agreed.version == 1
     with pytest.raises(PlanAgreed):
@@ -161,7 +177,9 @@ def test_only_the_lead_professional_signs_off_and_the_agreed_version_is_frozen(
             db, finished, outcome.id, outcome.revision, {"note": "late"}, nurse, carer_framework
         )
     base = outcome.revision
-    review.start_new_version(db, finished, nurse)
+    with pytest.raises(NotLeadProfessional):  # only the lead reopens an agreed plan
+        review.start_new_version(db, finished, nurse)
+    review.start_new_version(db, finished, lead)
     review.edit_outcome(
         db, finished, outcome.id, outcome.revision, {"note": "later"}, nurse, carer_framework
     )
@@ -176,7 +194,15 @@ def test_only_the_lead_professional_signs_off_and_the_agreed_version_is_frozen(
 @pytest.mark.parametrize("days", [0, -1, 800])
 def test_a_review_date_must_be_in_the_next_two_years(finished, team, db, carer_framework, days):
     with pytest.raises(BadReviewDate):
-        review.sign_off(db, finished, team[1], TODAY + timedelta(days=days), carer_framework, TODAY)
+        review.sign_off(
+            db,
+            finished,
+            team[1],
+            TODAY + timedelta(days=days),
+            carer_framework,
+            TODAY,
+            seen(db, finished),
+        )
     assert finished.stage == PlanStage.AWAITING_REVIEW and not finished.sign_offs
 
 
@@ -184,7 +210,9 @@ def test_a_plan_still_in_conversation_cannot_be_signed_off(app, db, team, carer_
     person, lead, _nurse, _ = team
     going = hold_conversation(app, db, person, lead, finish=False)
     with pytest.raises(WrongStage):
-        review.sign_off(db, going, lead, TODAY + timedelta(days=30), carer_framework, TODAY)
+        review.sign_off(
+            db, going, lead, TODAY + timedelta(days=30), carer_framework, TODAY, seen(db, going)
+        )
     review.send_for_review(db, going, lead)
     assert going.stage == PlanStage.AWAITING_REVIEW
 
@@ -244,7 +272,13 @@ def test_the_checklist_shows_what_the_carer_plan_does_not_yet_cover(
         plan_part="local_support",
     )
     agreed = review.sign_off(
-        db, finished, team[1], TODAY + timedelta(days=60), carer_framework, TODAY
+        db,
+        finished,
+        team[1],
+        TODAY + timedelta(days=60),
+        carer_framework,
+        TODAY,
+        seen(db, finished),
     )
     assert "local_support" not in agreed.not_covered and "review_date" not in agreed.not_covered
     assert "short_break" in agreed.not_covered
@@ -259,13 +293,20 @@ def test_outsiders_change_nothing(finished, team, db, carer_framework):
         ),
         lambda: review.add_comment(db, finished, "x", outsider, carer_framework),
         lambda: review.remove_outcome(db, finished, outcome.id, outcome.revision, outsider, True),
-        lambda: review.start_new_version(db, finished, outsider),
     ]
     for attempt in attempts:
         with pytest.raises(NotInTeam):
             attempt()
     with pytest.raises(NotLeadProfessional):
-        review.sign_off(db, finished, outsider, TODAY + timedelta(days=9), carer_framework, TODAY)
+        review.sign_off(
+            db,
+            finished,
+            outsider,
+            TODAY + timedelta(days=9),
+            carer_framework,
+            TODAY,
+            seen(db, finished),
+        )
     assert db.scalar(select(Revision).where(Revision.by_user_id == outsider.id)) is None
 
 
@@ -274,3 +315,31 @@ def test_review_state_shows_due_and_overdue_reviews(finished):
     assert review.review_state(finished, TODAY) == "agreed"
     assert review.review_state(finished, TODAY + timedelta(days=40)) == "review_due"
     assert review.review_state(finished, TODAY + timedelta(days=61)) == "overdue"
+
+
+def test_a_sign_off_on_a_plan_changed_since_the_lead_read_it_is_refused(
+    finished, team, db, carer_framework
+):
+    _person, lead, nurse, _ = team
+    read = seen(db, finished)
+    outcome = first_outcome(finished)
+    review.edit_outcome(
+        db, finished, outcome.id, outcome.revision, {"note": "late"}, nurse, carer_framework
+    )
+    db.commit()
+    with pytest.raises(ChangedFirst):
+        review.sign_off(
+            db, finished, lead, TODAY + timedelta(days=30), carer_framework, TODAY, read
+        )
+    assert finished.stage == PlanStage.AWAITING_REVIEW and not finished.sign_offs
+
+
+def test_an_agreed_plans_review_date_stands_while_a_new_version_is_worked_on(
+    finished, team, db, carer_framework
+):
+    lead = team[1]
+    review.sign_off(
+        db, finished, lead, TODAY + timedelta(days=30), carer_framework, TODAY, seen(db, finished)
+    )
+    review.start_new_version(db, finished, lead)
+    assert review.review_state(finished, TODAY + timedelta(days=31)) == "overdue"

@@ -14,6 +14,14 @@ from tests.outcomes.conftest import hold_conversation
 NS = "/review"
 
 
+@pytest.fixture(autouse=True)
+def _nobody_present():
+    """Presence is kept per process: start each test (each new app) with nobody there."""
+    from outcomes_chat.web import review_events
+
+    review_events._present.clear()
+
+
 @pytest.fixture
 def people(make_user, make_person):
     lead = make_user("morag", role=Role.LEAD_PROFESSIONAL)
@@ -80,6 +88,7 @@ def test_two_reviewers_change_the_same_outcome_one_wins_the_other_sees_the_curre
             "what": "outcome",
             "outcome_id": outcome.id,
             "by": "Morag",
+            "by_id": finished.person.lead.user_id,
             "revision": base + 1,
         }
     ]

@@ -8,7 +8,7 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from outcomes_chat.outcomes.models import (
     Assessment,
@@ -16,6 +16,7 @@ from outcomes_chat.outcomes.models import (
     OutcomeAction,
     PlanStage,
     RecordedOutcome,
+    Revision,
     Role,
 )
 from outcomes_chat.web import review as review_views
@@ -58,6 +59,18 @@ def token(client, assessment) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, html[:500]
     return match.group(1)
+
+
+def sign_off(client, assessment, review_date):
+    """Post the sign-off form as the lead's page shows it (with the plan as it was read)."""
+    html = page(client, assessment).get_data(as_text=True)
+    seen = re.search(r'name="seen" type="hidden" value="([^"]*)"', html)
+    return post(
+        client,
+        assessment,
+        "/sign-off",
+        {"review_date": review_date, "seen": seen.group(1) if seen else ""},
+    )
 
 
 def post(client, assessment, path, data):
@@ -197,13 +210,13 @@ def test_a_bad_action_is_refused_and_nothing_is_saved(client, finished, db, fiel
 
 def test_only_the_lead_signs_off_and_the_agreed_plan_is_frozen(client, finished, db):
     login(client, "amir")
-    refused = post(client, finished, "/sign-off", {"review_date": "2027-03-01"})
+    refused = post(client, finished, "/sign-off", {"review_date": "2027-03-01", "seen": "x"})
     assert refused.status_code == 400
     assert "Only the person's lead professional" in shown(refused)
     client.post("/logout", data={"csrf_token": token(client, finished)})
     login(client, "morag")
-    assert post(client, finished, "/sign-off", {"review_date": "2026-11-01"}).status_code == 400
-    assert post(client, finished, "/sign-off", {"review_date": "2027-03-01"}).status_code == 302
+    assert sign_off(client, finished, "2026-11-01").status_code == 400
+    assert sign_off(client, finished, "2027-03-01").status_code == 302
     db.expire_all()
     agreed = db.get(Assessment, finished.id)
     assert agreed.stage == PlanStage.AGREED and agreed.review_date == date(2027, 3, 1)
@@ -261,7 +274,102 @@ def test_raise_merge_and_remove_keep_every_outcomes_words(client, finished, db):
     )
     html = shown(page(client, finished))
     assert "Also said:" in html and "Wants her sister to visit" in html
+    db.refresh(keep)  # the merge was a revision of the kept outcome too
     post(client, finished, f"/outcomes/{keep.id}/remove", {"based_on": keep.revision})
     db.expire_all()
     assert db.get(RecordedOutcome, keep.id).removed_in_review
     assert "Removed in review" in shown(page(client, finished))
+
+
+def test_after_a_stale_refusal_the_kept_words_can_be_saved_having_seen_the_change(
+    client, finished, db
+):
+    login(client, "amir")
+    outcome = finished.outcomes[0]
+    base = outcome.revision
+    fields = {f"o{outcome.id}-based_on": base, f"o{outcome.id}-note": "First note"}
+    assert post(client, finished, f"/outcomes/{outcome.id}/notes", fields).status_code == 302
+    fields[f"o{outcome.id}-note"] = "My late note"
+    refused = post(client, finished, f"/outcomes/{outcome.id}/notes", fields)
+    assert refused.status_code == 409
+    kept = re.search(
+        rf'id="o{outcome.id}-based_on" name="o{outcome.id}-based_on" type="hidden" value="(\d+)"',
+        shown(refused),
+    )
+    assert kept and int(kept.group(1)) == base + 1
+    fields[f"o{outcome.id}-based_on"] = int(kept.group(1))
+    assert post(client, finished, f"/outcomes/{outcome.id}/notes", fields).status_code == 302
+    db.expire_all()
+    assert db.get(RecordedOutcome, outcome.id).note == "My late note"
+
+
+def test_a_save_racing_another_process_gets_a_conflict_not_an_error(client, finished, db):
+    login(client, "amir")
+    outcome = finished.outcomes[0]
+    base = outcome.revision
+    # Another process appended the next revision between this request's check and its write.
+    db.add(
+        Revision(
+            assessment_id=finished.id,
+            subject="outcome",
+            subject_id=outcome.id,
+            number=base + 1,
+            based_on=base,
+            plan_version=1,
+            change="edited",
+            changed=["note"],
+            values={},
+            by_label="other process",
+        )
+    )
+    db.commit()
+    fields = {f"o{outcome.id}-based_on": base, f"o{outcome.id}-note": "Mine"}
+    response = post(client, finished, f"/outcomes/{outcome.id}/notes", fields)
+    assert response.status_code == 409 and "Mine" in shown(response)
+    db.expire_all()
+    assert db.get(RecordedOutcome, outcome.id).note is None
+
+
+def test_the_review_page_reads_every_outcomes_history_in_one_query(client, finished, db):
+    login(client, "amir")
+    statements: list[str] = []
+    engine = db.get_bind()
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert page(client, finished).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(finished.outcomes) > 1
+    assert len([s for s in statements if "FROM revisions" in s]) == 2  # history, fingerprint
+
+
+def test_only_the_lead_reopens_an_agreed_plan(client, finished, db):
+    login(client, "morag")
+    assert sign_off(client, finished, "2027-03-01").status_code == 302
+    client.post("/logout", data={"csrf_token": token(client, finished)})
+    login(client, "amir")
+    assert "Start a new version" not in shown(page(client, finished))
+    assert post(client, finished, "/new-version", {}).status_code == 400
+    db.expire_all()
+    assert db.get(Assessment, finished.id).stage == PlanStage.AGREED
+
+
+def test_a_sign_off_after_a_change_the_lead_has_not_seen_is_refused(client, finished, db):
+    login(client, "morag")
+    html = page(client, finished).get_data(as_text=True)
+    read = re.search(r'name="seen" type="hidden" value="([^"]*)"', html).group(1)
+    outcome = finished.outcomes[0]
+    post(
+        client,
+        finished,
+        f"/outcomes/{outcome.id}/notes",
+        {f"o{outcome.id}-based_on": outcome.revision, f"o{outcome.id}-note": "Added just now"},
+    )
+    refused = post(client, finished, "/sign-off", {"review_date": "2027-03-01", "seen": read})
+    assert refused.status_code == 409 and "Someone else changed this" in shown(refused)
+    db.expire_all()
+    assert db.get(Assessment, finished.id).stage == PlanStage.AWAITING_REVIEW

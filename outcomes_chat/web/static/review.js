@@ -10,16 +10,17 @@
   var presence = document.getElementById("presence");
   var notice = document.getElementById("live-notice");
   var strings = JSON.parse(document.getElementById("review-strings").textContent);
+  // Forms someone has typed into and not yet saved, by the id of the part they belong to (an
+  // outcome card, or "plan" for the rest of the page). Nothing typed is ever redrawn away.
   var dirty = new Set();
 
-  root.addEventListener("input", function (event) {
-    var card = event.target.closest("article.outcome");
-    if (card) { dirty.add(card.id); }
-  });
-  root.addEventListener("submit", function (event) {
-    var card = event.target.closest("article.outcome");
-    if (card) { dirty.delete(card.id); }
-  });
+  function partOf(element) {
+    var card = element.closest("article.outcome");
+    return card ? card.id : "plan";
+  }
+  root.addEventListener("input", function (event) { dirty.add(partOf(event.target)); });
+  root.addEventListener("change", function (event) { dirty.add(partOf(event.target)); });
+  root.addEventListener("submit", function (event) { dirty.delete(partOf(event.target)); });
 
   function say(text) {
     notice.textContent = text;
@@ -39,7 +40,7 @@
         var fresh = new DOMParser().parseFromString(html, "text/html");
         var ids = change.outcome_id ? ["outcome-" + change.outcome_id] : [];
         if (!change.outcome_id || change.what === "sign_off" || change.what === "stage") {
-          // Stage changes reshape the whole page: replace all of it if nothing is being typed.
+          // A change to the whole plan reshapes the page: reload it only if nothing is typed.
           if (dirty.size === 0) {
             window.location.reload();
           } else {
@@ -65,6 +66,13 @@
       .catch(function () { say(strings.reload); });
   }
 
+  // A form post from this page is followed by its own reload: its echo is not news.
+  var submittedAt = 0;
+  root.addEventListener("submit", function () { submittedAt = Date.now(); });
+  function savedHere(change) {
+    return change.by_id === Number(presence.dataset.meId) && Date.now() - submittedAt < 10000;
+  }
+
   var socket = io("/review", { transports: ["websocket", "polling"] });
   socket.on("connect", function () {
     socket.emit("join", { assessment_id: assessmentId }, function (ack) {
@@ -73,7 +81,8 @@
   });
   socket.on("presence", function (data) { showPresence(data.present || []); });
   socket.on("changed", function (change) {
-    if (change.assessment_id !== assessmentId || change.by === presence.dataset.me) { return; }
+    // This page saved it (and is reloading with it); another tab of the same login still hears.
+    if (change.assessment_id !== assessmentId || savedHere(change)) { return; }
     redraw(change);
   });
   socket.on("connect_error", function () { presence.textContent = strings.offline; });
