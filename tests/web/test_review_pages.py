@@ -373,3 +373,10 @@ def test_a_sign_off_after_a_change_the_lead_has_not_seen_is_refused(client, fini
     assert refused.status_code == 409 and "Someone else changed this" in shown(refused)
     db.expire_all()
     assert db.get(Assessment, finished.id).stage == PlanStage.AWAITING_REVIEW
+
+
+def test_the_person_page_and_the_conversation_lead_to_the_review(client, finished):
+    login(client, "amir")
+    review_link = f'href="/assessments/{finished.id}/review"'
+    assert review_link in client.get(f"/persons/{finished.person_id}").get_data(as_text=True)
+    assert review_link in client.get(f"/conversations/{finished.id}").get_data(as_text=True)
