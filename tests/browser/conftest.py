@@ -197,7 +197,7 @@ class Tablet:
         self.goto("/")
         self.page.get_by_role("link", name=name).first.click()
         self.page.get_by_role("heading", level=1, name=name).wait_for()
-        return int(self.page.url.rstrip("/").rsplit("/", 1)[1])
+        return int(self.page.url.split("#")[0].rstrip("/").rsplit("/", 1)[1])
 
     def start_conversation(self) -> int:
         """From the person page: start a carer conversation with every consent ticked."""
@@ -210,7 +210,7 @@ class Tablet:
             self.page.get_by_label(label).check()
         self.page.get_by_role("button", name="Start the conversation").click()
         self.page.wait_for_url("**/conversations/*")
-        return int(self.page.url.rstrip("/").rsplit("/", 1)[1])
+        return int(self.page.url.split("#")[0].rstrip("/").rsplit("/", 1)[1])
 
     def hand_over(self, pin: str = PIN) -> None:
         self.page.get_by_label("A PIN to unlock", exact=False).fill(pin)
