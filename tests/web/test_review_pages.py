@@ -380,3 +380,28 @@ def test_the_person_page_and_the_conversation_lead_to_the_review(client, finishe
     review_link = f'href="/assessments/{finished.id}/review"'
     assert review_link in client.get(f"/persons/{finished.person_id}").get_data(as_text=True)
     assert review_link in client.get(f"/conversations/{finished.id}").get_data(as_text=True)
+
+
+def test_unknown_ids_are_refused_and_change_nothing(client, finished, db):
+    login(client, "amir")
+    outcome = finished.outcomes[0]
+    missing = max(o.id for o in finished.outcomes) + 100
+    refused = post(
+        client,
+        finished,
+        f"/outcomes/{missing}/notes",
+        {f"o{missing}-based_on": 1, f"o{missing}-note": "to nowhere"},
+    )
+    assert refused.status_code == 400
+    assert "That is no longer part of this plan" in shown(refused)
+    assert client.get(f"/assessments/{finished.id + 100}/review").status_code == 404
+    assert (
+        post(client, finished, "/comments", {"text": "x", "plan_part": "no_such_part"}).status_code
+        == 400
+    )
+    db.expire_all()
+    assert (
+        db.scalar(select(Revision).where(Revision.values["note"].as_string() == "to nowhere"))
+        is None
+    )
+    assert db.get(RecordedOutcome, outcome.id).note is None
