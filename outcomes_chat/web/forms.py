@@ -291,7 +291,7 @@ class RaiseOutcomeForm(FlaskForm):
         _l("What matters, as it was said in the meeting"),
         validators=[_required(), _at_most(REVIEW_TEXT_LIMIT)],
     )
-    domain = SelectField(_l("Area of life"))
+    domain = SelectField(_l("Area of life"), validators=[_required()])
     submit = SubmitField(_l("Add outcome"))
 
 

@@ -75,6 +75,11 @@ def _notes_form(outcome: RecordedOutcome, framework: Framework) -> OutcomeNotesF
     return form
 
 
+def _area_choices(framework: Framework) -> list[tuple[str, str]]:
+    """Areas of life to file a raised outcome under; none is chosen for the team."""
+    return [("", _("Choose an area")), *((d.id, _(d.plain_label)) for d in framework.domains)]
+
+
 def _impact_choices(form: OutcomeNotesForm, framework: Framework) -> None:
     levels = [(level.id, _(level.label)) for level in framework.impact_levels]
     form.impact.choices = [("", _("Not set")), *levels]
@@ -89,7 +94,7 @@ def _page(assessment: Assessment, status: int = 200, **kept: Any) -> tuple[str, 
         forms[kept["outcome_id"]] = kept["notes_form"]
     action_forms = _action_forms(assessment, kept.get("action_form"))
     raise_form = kept.get("raise_form") or RaiseOutcomeForm(formdata=None)
-    raise_form.domain.choices = [(d.id, _(d.plain_label)) for d in framework.domains]
+    raise_form.domain.choices = _area_choices(framework)
     db = get_db()
     history = review.history_of_outcomes(db, assessment)
     return (
@@ -387,7 +392,7 @@ def raise_outcome(assessment_id: int) -> Response | tuple[str, int]:
     assessment = _reviewable_or_404(assessment_id)
     framework = framework_of(assessment)
     form = RaiseOutcomeForm()
-    form.domain.choices = [(d.id, _(d.plain_label)) for d in framework.domains]
+    form.domain.choices = _area_choices(framework)
     if not form.validate_on_submit():
         return _invalid(assessment, None, raise_form=form)
     return _apply(

@@ -85,6 +85,7 @@ def test_two_practitioners_see_each_other_and_each_others_changes_live(
         tablet.page.get_by_label("What matters, as it was said in the meeting").fill(
             "Wants to learn to drive"
         )
+        tablet.page.get_by_label("Area of life").select_option(label="Time for me")
         tablet.page.get_by_role("button", name="Add outcome").click()
         expect(nurse.page.locator("#live-notice")).to_contain_text("changed the plan")
         expect(plan_comment).to_have_value("Respite on Fridays, if the centre")

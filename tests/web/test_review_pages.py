@@ -405,3 +405,12 @@ def test_unknown_ids_are_refused_and_change_nothing(client, finished, db):
         is None
     )
     assert db.get(RecordedOutcome, outcome.id).note is None
+
+
+def test_an_outcome_raised_without_choosing_its_area_is_refused(client, finished, db):
+    login(client, "amir")
+    before = len(finished.outcomes)
+    response = post(client, finished, "/outcomes", {"words": "Wants to drive again", "domain": ""})
+    assert response.status_code == 400 and "Wants to drive again" in shown(response)
+    db.expire_all()
+    assert len(db.get(Assessment, finished.id).outcomes) == before
