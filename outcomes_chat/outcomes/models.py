@@ -290,6 +290,10 @@ class Assessment(Base):
 
     person: Mapped[Person] = relationship()
     started_by: Mapped[User | None] = relationship()
+    # The agreed plan a review conversation looks back on.
+    review_of: Mapped[Assessment | None] = relationship(
+        remote_side=[id], foreign_keys=[review_of_id]
+    )
     consents: Mapped[list[Consent]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", order_by="Consent.id"
     )
@@ -409,10 +413,21 @@ class RecordedOutcome(Base):
     )
     # Raised in a review meeting rather than in the conversation: who raised it.
     raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # In a review conversation: the agreed outcome this one looks back on, how it was then,
+    # the person's new words about it, and the team's view of whether it was achieved.
+    review_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recorded_outcomes.id", ondelete="SET NULL")
+    )
+    previous_rating: Mapped[str | None] = mapped_column(String(20))
+    update: Mapped[str | None] = mapped_column(Text)
+    achieved: Mapped[str | None] = mapped_column(String(20))
     revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     assessment: Mapped[Assessment] = relationship(back_populates="outcomes")
     raised_by: Mapped[User | None] = relationship()
+    review_of: Mapped[RecordedOutcome | None] = relationship(
+        remote_side=[id], foreign_keys=[review_of_id]
+    )
 
     @property
     def active(self) -> bool:

@@ -65,11 +65,18 @@ CONVERSATION_FIELDS = (
     "barriers",
     "who_could_help",
     "removed",
+    "review_of_id",
+    "previous_rating",
+    "update",
 )
 # What the team writes beside the person's words.
-TEAM_FIELDS = ("note", "practitioner_view", "person_view", "impact")
+TEAM_FIELDS = ("note", "practitioner_view", "person_view", "impact", "achieved")
+# At a review, the team's view of whether an agreed outcome was achieved.
+ACHIEVED = ("achieved", "partly", "not_achieved")
 OUTCOME_FIELDS = (*CONVERSATION_FIELDS, *TEAM_FIELDS, "removed_in_review", "merged_into_id")
 ACTION_FIELDS = ("outcome_id", "what", "who", "agency", "due", "status")
+# Changes that make a record: its first revision, based on nothing.
+NEW_RECORD_CHANGES = ("conversation", "raised", "added", "carried_over")
 
 
 def outcome_values(outcome: RecordedOutcome) -> dict[str, Any]:
@@ -137,7 +144,7 @@ def _revise(
     """Append the revision that took `record` from `before` to what it holds now."""
     is_outcome = isinstance(record, RecordedOutcome)
     after = outcome_values(record) if is_outcome else action_values(record)  # type: ignore[arg-type]
-    based_on = None if change in ("conversation", "raised", "added") else record.revision
+    based_on = None if change in NEW_RECORD_CHANGES else record.revision
     if based_on is not None:
         record.revision += 1
     revision = Revision(
@@ -155,6 +162,19 @@ def _revise(
     )
     db.add(revision)
     return revision
+
+
+def record_revision(
+    db: Session,
+    assessment: Assessment,
+    record: RecordedOutcome | OutcomeAction,
+    change: str,
+    by: User,
+) -> Revision:
+    """The first revision of a record made by a service elsewhere (e.g. a carried-over action)."""
+    if change not in NEW_RECORD_CHANGES:
+        raise ValueError(f"{change!r} does not make a new record")
+    return _revise(db, assessment, record, change, {}, by, by.display_name)
 
 
 def _check_based_on(record: RecordedOutcome | OutcomeAction, based_on: int) -> None:
@@ -277,7 +297,16 @@ def _conversation_values(item: Mapping[str, Any]) -> dict[str, Any]:
         "barriers": item.get("barriers"),
         "who_could_help": item.get("who_could_help"),
         "removed": False,
+        "review_of_id": _outcome_id(item.get("review_of")),
+        "previous_rating": item.get("previous_rating"),
+        "update": item.get("update"),
     }
+
+
+def _outcome_id(value: object) -> int | None:
+    """The agreed outcome a review outcome looks back on (the engine keeps it as text)."""
+    text = str(value) if value is not None else ""
+    return int(text) if text.isdigit() else None
 
 
 def _apply_from_conversation(
@@ -351,6 +380,10 @@ def edit_outcome(
     levels = {level.id for level in framework.impact_levels}
     if values.get("impact") is not None and values["impact"] not in levels:
         raise BadValue("impact")
+    if values.get("achieved") is not None and (
+        values["achieved"] not in ACHIEVED or outcome.review_of_id is None
+    ):
+        raise BadValue("achieved")
     _check_based_on(outcome, based_on)
     if all(getattr(outcome, name) == value for name, value in values.items()):
         return None
@@ -588,6 +621,9 @@ def sign_off(
     assessment.sign_offs.append(agreed)
     assessment.stage = PlanStage.AGREED
     assessment.review_date = review_date
+    if assessment.review_of is not None:
+        # The plan this review looked back on has had its review: nothing is due on it now.
+        assessment.review_of.review_date = None
     db.flush()
     record_audit(db, user, "sign_off", "assessment", assessment.id, assessment.person_id)
     return agreed

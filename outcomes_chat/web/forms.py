@@ -333,6 +333,7 @@ REVISION_CHANGE_LABELS = {
     "merged_in": _l("Another outcome was merged into this one"),
     "added": _l("Added"),
     "moved": _l("Moved to another outcome"),
+    "carried_over": _l("Carried over from the last plan"),
 }
 FIELD_LABELS = {
     "words": _l("words"),
@@ -357,6 +358,15 @@ FIELD_LABELS = {
     "agency": _l("agency"),
     "due": _l("due date"),
     "status": _l("status"),
+    "review_of_id": _l("the outcome it looks back on"),
+    "previous_rating": _l("how it was going when agreed"),
+    "update": _l("what the person says about it now"),
+    "achieved": _l("achieved or not"),
+}
+ACHIEVED_LABELS = {
+    "achieved": _l("Achieved"),
+    "partly": _l("Partly achieved"),
+    "not_achieved": _l("Not achieved"),
 }
 
 
