@@ -211,6 +211,26 @@ class StartConversationForm(FlaskForm):
             )
 
 
+class StartReviewForm(FlaskForm):
+    """A review conversation: the framework is the agreed plan's; consent is asked again."""
+
+    language = SelectField(_l("Language"))
+    consent_record = BooleanField(_l("They agree that what they say is saved"))
+    consent_share = BooleanField(_l("They agree that it is shared with the team around them"))
+    consent_export = BooleanField(_l("They agree that it is copied to their case file"))
+    submit = SubmitField(_l("Start the review conversation"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = list(LOCALES.items())
+
+    def validate_consent_record(self, field: BooleanField) -> None:
+        if not field.data:
+            raise ValidationError(
+                _l("A conversation can only be saved when the person agrees to it being saved.")
+            )
+
+
 class HandoverForm(FlaskForm):
     pin = PasswordField(
         _l("A PIN to unlock (optional; otherwise use your password)"),
@@ -259,6 +279,7 @@ class OutcomeNotesForm(_BasedOn):
         validators=[Optional(), _at_most(REVIEW_TEXT_LIMIT)],
     )
     impact = SelectField(_l("Impact of caring (eligibility)"), validators=[Optional()])
+    achieved = SelectField(_l("Since the last plan, was it achieved?"), validators=[Optional()])
     submit = SubmitField(_l("Save notes"))
 
 

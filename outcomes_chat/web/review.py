@@ -19,11 +19,13 @@ from werkzeug.wrappers import Response
 
 from ..database import get_db
 from ..dialogue.frameworks import Domain, Framework, load_framework
-from ..outcomes import review
+from ..outcomes import over_time, review
 from ..outcomes.audit import record_audit
 from ..outcomes.errors import ChangedFirst, RuleError, StaleRevision
-from ..outcomes.models import Assessment, RecordedOutcome, utcnow
+from ..outcomes.models import Assessment, ConsentPurpose, PlanStage, RecordedOutcome, utcnow
+from .engines import engine_for
 from .forms import (
+    ACHIEVED_LABELS,
     ACTION_STATUS_LABELS,
     FIELD_LABELS,
     PLAN_STATE_LABELS,
@@ -37,6 +39,7 @@ from .forms import (
     RaiseOutcomeForm,
     RemoveForm,
     SignOffForm,
+    StartReviewForm,
 )
 from .review_events import tell_reviewers
 
@@ -70,6 +73,7 @@ def _notes_form(outcome: RecordedOutcome, framework: Framework) -> OutcomeNotesF
         person_view=outcome.person_view,
         practitioner_view=outcome.practitioner_view,
         impact=outcome.impact or "",
+        achieved=outcome.achieved or "",
     )
     _impact_choices(form, framework)
     return form
@@ -83,6 +87,7 @@ def _area_choices(framework: Framework) -> list[tuple[str, str]]:
 def _impact_choices(form: OutcomeNotesForm, framework: Framework) -> None:
     levels = [(level.id, _(level.label)) for level in framework.impact_levels]
     form.impact.choices = [("", _("Not set")), *levels]
+    form.achieved.choices = [("", _("Not set")), *((k, str(v)) for k, v in ACHIEVED_LABELS.items())]
 
 
 def _page(assessment: Assessment, status: int = 200, **kept: Any) -> tuple[str, int]:
@@ -119,6 +124,8 @@ def _page(assessment: Assessment, status: int = 200, **kept: Any) -> tuple[str, 
             rating_labels=RATING_LABELS,
             change_labels=REVISION_CHANGE_LABELS,
             field_labels=FIELD_LABELS,
+            achieved_labels=ACHIEVED_LABELS,
+            looking_back=over_time.changes(db, assessment),
             today=today(),
             conflict=kept.get("conflict"),
             refused=kept.get("refused"),
@@ -272,9 +279,13 @@ def save_notes(assessment_id: int, outcome_id: int) -> Response | tuple[str, int
         "person_view": form.person_view.data,
         "practitioner_view": form.practitioner_view.data,
         "impact": form.impact.data or None,
+        "achieved": form.achieved.data or None,
     }
     if not framework.impact_levels:
         changes.pop("impact")
+    outcome = next((o for o in assessment.outcomes if o.id == outcome_id), None)
+    if outcome is None or outcome.review_of_id is None:
+        changes.pop("achieved")
     return _apply(
         assessment,
         lambda: review.edit_outcome(
@@ -468,6 +479,42 @@ def new_version(assessment_id: int) -> Response | tuple[str, int]:
         lambda: review.start_new_version(get_db(), assessment, current_user),
         "stage",
     )
+
+
+@bp.route("/assessments/<int:assessment_id>/review/start-review", methods=["GET", "POST"])
+@login_required
+def start_review(assessment_id: int) -> Response | str | tuple[str, int]:
+    """Start a review conversation of an agreed plan: it asks about each agreed outcome."""
+    assessment = _reviewable_or_404(assessment_id)
+    if assessment.stage != PlanStage.AGREED or assessment.agreed is None:
+        flash(_("Only an agreed plan can be reviewed. Sign it off first."), "error")
+        return redirect(url_for("review.review_page", assessment_id=assessment.id))
+    form = StartReviewForm()
+    if not form.is_submitted():
+        form.language.data = assessment.language
+    if not form.validate_on_submit():
+        return render_template("start_review.html", form=form, assessment=assessment)
+    db = get_db()
+    consents = {
+        ConsentPurpose.RECORD: form.consent_record.data,
+        ConsentPurpose.SHARE_TEAM: form.consent_share.data,
+        ConsentPurpose.EXPORT: form.consent_export.data,
+    }
+    try:
+        started = over_time.start_review(
+            db,
+            engine_for(assessment.framework),
+            assessment,
+            current_user,
+            form.language.data or assessment.language,
+            consents,
+        )
+    except RuleError as error:
+        db.rollback()
+        form.form_errors.append(refused_message(error))
+        return render_template("start_review.html", form=form, assessment=assessment), 400
+    db.commit()
+    return redirect(url_for("chat.conversation", assessment_id=started.id))
 
 
 @bp.post("/assessments/<int:assessment_id>/review/send")

@@ -414,3 +414,40 @@ def test_an_outcome_raised_without_choosing_its_area_is_refused(client, finished
     assert response.status_code == 400 and "Wants to drive again" in shown(response)
     db.expire_all()
     assert len(db.get(Assessment, finished.id).outcomes) == before
+
+
+def test_a_review_conversation_starts_from_the_agreed_plan_and_shows_the_change(
+    client, finished, db
+):
+    login(client, "morag")
+    refused = client.get(f"/assessments/{finished.id}/review/start-review")
+    assert refused.status_code == 302  # not agreed yet: back to the plan, with why
+    assert "Only an agreed plan can be reviewed" in shown(client.get(refused.location))
+    assert sign_off(client, finished, "2027-03-01").status_code == 302
+    assert "Start a review conversation" in shown(page(client, finished))
+    response = post(
+        client,
+        finished,
+        "/start-review",
+        {"language": "en", "consent_record": "y", "consent_share": "y"},
+    )
+    assert response.status_code == 302
+    started = db.scalar(select(Assessment).where(Assessment.review_of_id == finished.id))
+    assert response.location.endswith(f"/conversations/{started.id}")
+    html = shown(client.get(f"/assessments/{started.id}/review"))
+    assert "This is a review of the plan agreed on" in html
+    assert "When agreed" in html and "Achieved?" in html
+    back = next(o for o in started.outcomes if o.review_of_id)
+    assert back.words in html
+    saved = client.post(
+        f"/assessments/{started.id}/review/outcomes/{back.id}/notes",
+        data={
+            f"o{back.id}-based_on": back.revision,
+            f"o{back.id}-achieved": "partly",
+            f"o{back.id}-note": "Sleeps on Sundays now",
+            "csrf_token": token(client, started),
+        },
+    )
+    assert saved.status_code == 302
+    db.expire_all()
+    assert db.get(RecordedOutcome, back.id).achieved == "partly"
