@@ -19,7 +19,7 @@ from .database import get_db
 from .dialogue.content import ContentError
 from .outcomes import accounts
 from .outcomes.errors import RuleError
-from .outcomes.models import Agency, PersonKind, Role
+from .outcomes.models import Agency, Person, PersonKind, Role, User
 from .outcomes.persons import PersonDetails, add_member, create_person
 
 users = AppGroup("users", help="Create accounts, set passwords, deactivate.")
@@ -177,9 +177,58 @@ def demo_command(password_stdin: bool) -> None:
     )
     add_member(db, adult, created["amir"], "Community psychiatric nurse")
     carer.cares_for = adult
+    db.flush()
+    _seed_demo_plans(carer, adult, created)
     db.commit()
     _write_demo_logins(logins, password)
-    click.echo("Seeded the demo team.")
+    click.echo("Seeded the demo team, an agreed carer plan, and an adult plan under review.")
+
+
+def _seed_demo_plans(carer: Person, adult: Person, team: dict[str, User]) -> None:
+    from .dialogue.frameworks import load_framework
+    from .outcomes.demo_plans import seed_plans
+    from .outcomes.models import utcnow
+    from .web.engines import engine_for
+
+    prompts = Path(current_app.config["PROMPTS_DIR"])
+    seed_plans(
+        get_db(),
+        engine_for,
+        lambda framework: load_framework(prompts, framework),
+        carer,
+        adult,
+        team,
+        utcnow().date(),
+    )
+
+
+reviews = AppGroup("reviews", help="Reviews of agreed plans that fall due.")
+
+
+@reviews.command("due")
+@click.option(
+    "--within",
+    "within_days",
+    default=28,
+    show_default=True,
+    type=click.IntRange(0, 3660),
+    help="Days ahead to look; overdue reviews are always listed.",
+)
+def reviews_due_command(within_days: int) -> None:
+    """List agreed plans whose review is overdue or due within DAYS, earliest first.
+
+    One line each, tab-separated: review date (ISO), overdue or due, case reference, person,
+    assessment id. Exit status 0 also when none are due, so a scheduled job can run it daily.
+    """
+    from .outcomes.models import utcnow
+    from .outcomes.over_time import reviews_due
+
+    today = utcnow().date()
+    for assessment in reviews_due(get_db(), today, within_days):
+        when = assessment.review_date
+        state = "overdue" if when is not None and when < today else "due"
+        person = assessment.person
+        click.echo(f"{when}\t{state}\t{person.case_reference}\t{person.name}\t{assessment.id}")
 
 
 def _write_demo_logins(path: Path, password: str) -> None:
@@ -234,6 +283,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(db_group)
     app.cli.add_command(demo_command)
+    app.cli.add_command(reviews)
     app.cli.add_command(serve_command)
     app.cli.add_command(talk)
     app.cli.add_command(classify)

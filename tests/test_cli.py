@@ -171,3 +171,42 @@ def test_the_wsgi_entry_point_refuses_to_start_in_production_without_local_numbe
     )
     assert result.returncode != 0
     assert "put in the service's local number for adult_protection" in result.stderr
+
+
+def test_the_demo_has_an_agreed_carer_plan_and_an_adult_plan_under_review(runner, db):
+    from outcomes_chat.outcomes.models import Assessment, PlanStage
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    plans = db.scalars(select(Assessment).order_by(Assessment.id)).all()
+    carer, adult, reviewing = plans
+    assert (carer.framework, carer.stage, adult.stage) == (
+        "carer",
+        PlanStage.AGREED,
+        PlanStage.AGREED,
+    )
+    assert carer.actions and carer.sign_offs and adult.sign_offs
+    assert reviewing.review_of_id == adult.id and reviewing.stage == PlanStage.IN_CONVERSATION
+    looked_back = [o for o in reviewing.outcomes if o.review_of_id]
+    assert looked_back[0].update and looked_back[0].words == adult.outcomes[0].words
+    assert [a.what for a in reviewing.actions] == [a.what for a in adult.actions]
+
+
+def test_reviews_due_lists_overdue_and_due_plans_and_refuses_bad_input(runner, db):
+    from datetime import timedelta
+
+    from outcomes_chat.outcomes.models import Assessment, utcnow
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    carer = db.scalar(select(Assessment).where(Assessment.framework == "carer"))
+    carer.review_date = utcnow().date() - timedelta(days=2)
+    db.commit()
+    listed = runner.invoke(args=["reviews", "due"])
+    assert listed.exit_code == 0
+    lines = [line.split("\t") for line in listed.output.splitlines()]
+    assert [(state, reference) for _when, state, reference, _name, _id in lines] == [
+        ("overdue", "DEMO-0001")
+    ]
+    wider = runner.invoke(args=["reviews", "due", "--within", "120"])
+    assert [line.split("\t")[2] for line in wider.output.splitlines()] == ["DEMO-0001", "DEMO-0002"]
+    bad = runner.invoke(args=["reviews", "due", "--within", "soon"])
+    assert bad.exit_code == 2 and "is not a valid integer" in bad.output
