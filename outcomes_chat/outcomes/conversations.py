@@ -314,6 +314,8 @@ def assessments_for_person(db: Session, person: Person) -> Sequence[Assessment]:
             selectinload(Assessment.concerns),
             selectinload(Assessment.consents),
             selectinload(Assessment.started_by),
+            selectinload(Assessment.actions),
+            selectinload(Assessment.sign_offs),
         )
         .order_by(Assessment.started_at.desc(), Assessment.id.desc())
     ).all()

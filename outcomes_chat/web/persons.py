@@ -22,6 +22,7 @@ from ..outcomes.errors import RuleError
 from ..outcomes.models import Person, PersonKind, Role, TeamMember, User
 from .access import managed_person_or_404, person_or_404
 from .forms import (
+    ACTION_STATUS_LABELS,
     AGENCY_LABELS,
     KIND_LABELS,
     PLAN_STATE_LABELS,
@@ -88,6 +89,8 @@ def person(person_id: int) -> str:
         openable=openable,
         manages=person_service.can_manage_team(current_user, person),
         flags=flags,
+        plans_with_actions=[c for c in conversations if c.id in openable and c.actions],
+        action_status_labels=ACTION_STATUS_LABELS,
     )
 
 

@@ -451,3 +451,23 @@ def test_a_review_conversation_starts_from_the_agreed_plan_and_shows_the_change(
     assert saved.status_code == 302
     db.expire_all()
     assert db.get(RecordedOutcome, back.id).achieved == "partly"
+
+
+def test_the_person_page_lists_every_plans_actions_across_agencies(client, finished, db):
+    login(client, "amir")
+    outcome = finished.outcomes[0]
+    prefix = f"new-action-{outcome.id}-"
+    post(
+        client,
+        finished,
+        f"/outcomes/{outcome.id}/actions",
+        {
+            prefix + "what": "Sleep clinic referral",
+            prefix + "who": "Amir",
+            prefix + "agency": "health",
+            prefix + "status": "in_progress",
+        },
+    )
+    html = shown(client.get(f"/persons/{finished.person_id}"))
+    actions = html[html.index("Actions across agencies") :]
+    assert "Sleep clinic referral" in actions and "Health" in actions and "Under way" in actions
