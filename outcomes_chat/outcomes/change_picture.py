@@ -176,11 +176,13 @@ def draw(series: Series, domains: Domains, text: ChartText, rtl: bool = False) -
         # Positions are measured from the start of the line; mirrored for right to left.
         return width - position if rtl else position
 
-    start_anchor = "end" if rtl else "start"
+    # "start" is the right-hand end when the svg's direction is rtl.
+    start_anchor = "start"
     label_x = x(PAD)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="change-chart" role="img"'
-        f' aria-labelledby="change-title change-desc" viewBox="0 0 {width} {height}"'
+        f' aria-labelledby="change-title" aria-describedby="change-desc"'
+        f' viewBox="0 0 {width} {height}"'
         f' width="{width}" height="{height}" font-family="system-ui, sans-serif"'
         f' direction="{"rtl" if rtl else "ltr"}">',
         f'<title id="change-title">{escape(text.title)}</title>',

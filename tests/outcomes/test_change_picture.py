@@ -60,7 +60,8 @@ def shape_of(mark: ET.Element) -> tuple:
 def test_the_chart_has_its_text_alternative():
     svg = parsed()
     assert svg.get("role") == "img"
-    assert svg.get("aria-labelledby") == "change-title change-desc"
+    assert svg.get("aria-labelledby") == "change-title"
+    assert svg.get("aria-describedby") == "change-desc"
     assert svg.find(f"{SVG}title").get("id") == "change-title"
     assert svg.find(f"{SVG}title").text == TEXT.title
     assert svg.find(f"{SVG}desc").get("id") == "change-desc"
