@@ -47,7 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
 
     from . import cli
-    from .web import admin, auth, chat, errors, flags, persons, review, security
+    from .web import admin, auth, chat, errors, flags, persons, plans, review, security
 
     cli.init_app(app)
 
@@ -60,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(chat.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(flags.bp)
+    app.register_blueprint(plans.bp)
     return app
 
 
