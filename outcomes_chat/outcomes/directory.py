@@ -32,9 +32,8 @@ HEARD_AT = 88
 # A keyword also matches words that begin with it ("carer" in "carers"), if it is this long.
 PREFIX_AT_LEAST = 4
 PREFIX_SCORE = 92
-# The area's label (e.g. "Money") counts, but less than the person's own words do.
-LABEL_WEIGHT = 0.9
-# Each further keyword heard lifts a service above one that matched a single word as well.
+# Each further keyword heard lifts a service above one that matched a single word as well; so
+# does a keyword in the outcome's area (e.g. "Money"), which alone never suggests a service.
 EACH_FURTHER_KEYWORD = 4.0
 
 
@@ -170,23 +169,24 @@ def suggest(
     labels: Iterable[str] = (),
     limit: int = MOST_SUGGESTIONS,
 ) -> list[Suggestion]:
-    """The services whose keywords are heard in what was said (and, less, in the outcome's
-    area labels), best first; none when nothing is close enough."""
+    """The services whose keywords are heard in what was said, best first (a keyword in the
+    outcome's area labels lifts one); none when nothing said is close enough."""
     longest = max((size for e in directory.entries for _, _, size in e.prepared), default=1)
     said_runs = _runs(" . ".join(text for text in said if text), longest)
     label_runs = _runs(" . ".join(labels), longest)
     found: list[tuple[float, int, Suggestion]] = []
     for position, entry in enumerate(directory.entries):
         heard: list[tuple[float, str]] = []
+        in_area = 0
         for keyword, words, size in entry.prepared:
-            score = max(
-                _score(words, size, said_runs), _score(words, size, label_runs) * LABEL_WEIGHT
-            )
+            score = _score(words, size, said_runs)
             if score >= HEARD_AT:
                 heard.append((score, keyword))
+            elif _score(words, size, label_runs) >= HEARD_AT:
+                in_area += 1
         if heard:
             heard.sort(key=lambda pair: -pair[0])
-            total = heard[0][0] + EACH_FURTHER_KEYWORD * (len(heard) - 1)
+            total = heard[0][0] + EACH_FURTHER_KEYWORD * (len(heard) - 1 + in_area)
             suggestion = Suggestion(entry, total, tuple(keyword for _, keyword in heard))
             found.append((-total, position, suggestion))
     found.sort(key=lambda item: item[:2])

@@ -179,11 +179,16 @@ def test_a_short_keyword_is_not_matched_inside_other_words(sample) -> None:
     assert "young_carers" not in {s.entry.id for s in found}
 
 
-def test_the_area_label_alone_counts_less_than_the_persons_words(sample) -> None:
-    by_label = suggest(sample, ["Being a wife again"], ["Money"])
-    by_words = suggest(sample, ["Money"], [])
-    assert by_label[0].entry.id == by_words[0].entry.id == "citizens_advice"
-    assert by_label[0].score < by_words[0].score
+def test_the_area_label_lifts_a_service_the_words_suggest_but_never_suggests_one_alone(
+    sample,
+) -> None:
+    assert suggest(sample, ["Being a wife again, not only his nurse"], ["Money"]) == []
+    assert suggest(sample, ["Singing in the choir"], ["A life of my own", "Time for me"]) == []
+    # One keyword each is heard, so the file's order decides; the area lifts short breaks.
+    said = ["Not so tired, and someone to talk to"]
+    assert suggest(sample, said, [])[0].entry.id == "carers_centre"
+    lifted = suggest(sample, said, ["Time for me"])
+    assert lifted[0].entry.id == "short_breaks" and lifted[0].heard == ("tired",)
 
 
 def test_at_most_three_suggestions_best_first_with_what_was_heard(sample) -> None:
