@@ -18,12 +18,14 @@ from .conversation_cli import classify, talk
 from .database import get_db
 from .dialogue.content import ContentError
 from .outcomes import accounts
+from .outcomes.directory import load_directory
 from .outcomes.errors import RuleError
 from .outcomes.models import Agency, Person, PersonKind, Role, User
 from .outcomes.persons import PersonDetails, add_member, create_person
 
 users = AppGroup("users", help="Create accounts, set passwords, deactivate.")
 db_group = AppGroup("db", help="Apply database migrations.")
+directory_group = AppGroup("directory", help="Check a directory of local support.")
 DEMO_LOGINS_FILE = "demo-logins.txt"
 
 
@@ -123,6 +125,20 @@ def db_upgrade_command(revision: str) -> None:
 def db_downgrade_command(revision: str) -> None:
     """Revert migrations down to a revision ('base' empties the database)."""
     migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+
+
+@directory_group.command("check")
+@click.argument("path", metavar="FILE", type=click.Path(path_type=Path))
+def directory_check_command(path: Path) -> None:
+    """Check a directory file before it is used; exit 2 naming the entry that is wrong."""
+    try:
+        directory = load_directory(path)
+    except ContentError as error:
+        fail(f"{error}\nThe file was not accepted; fix it and check it again.")
+    click.echo(
+        f"{path.as_posix()} is a good directory file with {len(directory)} services. "
+        "Set OUTCOMES_DIRECTORY to its path to use it."
+    )
 
 
 DEMO_TEAM = [
@@ -256,6 +272,7 @@ def serve_command(host: str, port: int) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
         load_engines()
+        load_directory(Path(app.config["DIRECTORY_PATH"]))
     except ContentError as error:
         fail(str(error))
     # What is loaded now lives as long as the process: keep it out of every garbage
@@ -282,6 +299,7 @@ def init_app(app: Flask) -> None:
     """Register every command on app.cli, so `flask --app wsgi` has them too."""
     app.cli.add_command(users)
     app.cli.add_command(db_group)
+    app.cli.add_command(directory_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(reviews)
     app.cli.add_command(serve_command)

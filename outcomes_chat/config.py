@@ -65,6 +65,7 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "HANDOVER_IDLE_SECONDS": _seconds("HANDOVER_IDLE_SECONDS", 600),
         "SESSION_COOKIE_SECURE": production,
         "PRODUCTION": production,
+        "DIRECTORY_PATH": os.environ.get("OUTCOMES_DIRECTORY") or DEFAULTS["DIRECTORY_PATH"],
     }
 
 
@@ -87,6 +88,8 @@ DEFAULTS: dict[str, object] = {
     "BABEL_DEFAULT_TIMEZONE": "Europe/London",
     "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
     "PROMPTS_DIR": str(PROJECT_ROOT / "prompts"),
+    # The local directory of support an admin can replace (README: "The local directory").
+    "DIRECTORY_PATH": str(PROJECT_ROOT / "prompts" / "directory" / "sample.yaml"),
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
     "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
     "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),

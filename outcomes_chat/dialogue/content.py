@@ -117,21 +117,25 @@ def _schema_message(
 def _locate(
     root: yaml.Node | None, where: Iterable[Any], root_kind: str
 ) -> tuple[int | None, str | None]:
-    """Follow a JSON path through the YAML nodes: deepest line, nearest enclosing entry id."""
+    """Follow a JSON path through the YAML nodes: deepest line, nearest enclosing entry id
+    (or, when no entry on the way has an id, the first listed entry's position)."""
     node = root
     line = node.start_mark.line + 1 if node is not None else None
     entry = _entry_name(node, root_kind + "s")
     parent_key: str | None = None
+    position: str | None = None
     for step in where:
         child = _child(node, step)
         if child is None:
             break
         if isinstance(node, yaml.MappingNode):
             parent_key = str(step)
+        elif position is None and isinstance(child, yaml.MappingNode):
+            position = f"{(parent_key or 'entry').removesuffix('s')} {int(step) + 1}"
         node = child
         line = node.start_mark.line + 1
         entry = _entry_name(node, parent_key) or entry
-    return line, entry
+    return line, entry or position
 
 
 def _child(node: yaml.Node | None, step: Any) -> yaml.Node | None:

@@ -21,6 +21,7 @@ from ..database import get_db
 from ..dialogue.frameworks import Domain, Framework, load_framework
 from ..outcomes import over_time, review
 from ..outcomes.audit import record_audit
+from ..outcomes.directory import Directory, DirectoryCache, Entry, Suggestion, suggest
 from ..outcomes.errors import ChangedFirst, RuleError, StaleRevision
 from ..outcomes.models import Assessment, ConsentPurpose, PlanStage, RecordedOutcome, utcnow
 from .engines import engine_for
@@ -102,6 +103,7 @@ def _page(assessment: Assessment, status: int = 200, **kept: Any) -> tuple[str, 
     raise_form.domain.choices = _area_choices(framework)
     db = get_db()
     history = review.history_of_outcomes(db, assessment)
+    suggestions = _suggestions(outcomes, framework)
     return (
         render_template(
             "review.html",
@@ -130,6 +132,7 @@ def _page(assessment: Assessment, status: int = 200, **kept: Any) -> tuple[str, 
             conflict=kept.get("conflict"),
             refused=kept.get("refused"),
             kept_for=kept.get("outcome_id"),
+            suggestions=suggestions,
         ),
         status,
     )
@@ -172,6 +175,45 @@ def _grouped(
     if rest:
         groups.append((None, rest))
     return groups
+
+
+def local_directory() -> Directory:
+    """The directory of local support in use; its file is read again when it changes."""
+    path = Path(current_app.config["DIRECTORY_PATH"])
+    cache = current_app.extensions.get("directory")
+    if not isinstance(cache, DirectoryCache) or cache.path != path:
+        cache = current_app.extensions["directory"] = DirectoryCache(path)
+    return cache.current()
+
+
+def _suggestions(
+    outcomes: list[RecordedOutcome], framework: Framework
+) -> dict[int, list[Suggestion]]:
+    """Local services that may help with each outcome still in the plan: the person's words,
+    what would be different and what gets in the way, and the outcome's area."""
+    directory = local_directory()
+    if not directory.entries:
+        return {}
+    labels = {domain.id: (domain.label, domain.everyday) for domain in framework.domains}
+    return {
+        outcome.id: suggest(
+            directory,
+            (outcome.words, outcome.wish, outcome.barriers),
+            [label for domain in outcome.domains for label in labels.get(domain, ()) if label],
+        )
+        for outcome in outcomes
+        if outcome.active
+    }
+
+
+def directory_action_what(entry: Entry) -> str:
+    """What an action taken from a directory suggestion says will be done."""
+    return _(
+        "Contact %(name)s (%(contact)s) about: %(offers)s",
+        name=entry.name,
+        contact=", ".join(entry.contact.ways()),
+        offers=entry.offers,
+    )
 
 
 @bp.get("/assessments/<int:assessment_id>/review")
@@ -323,6 +365,35 @@ def add_action(assessment_id: int, outcome_id: int) -> Response | tuple[str, int
         "action",
         outcome_id,
         action_form=form,
+    )
+
+
+@bp.post("/assessments/<int:assessment_id>/review/outcomes/<int:outcome_id>/directory/<entry_id>")
+@login_required
+def add_directory_action(
+    assessment_id: int, outcome_id: int, entry_id: str
+) -> Response | tuple[str, int]:
+    """The practitioner takes up a suggested local service: an action to contact it, theirs."""
+    assessment = _reviewable_or_404(assessment_id)
+    if not ConfirmForm().validate_on_submit():
+        return _invalid(assessment, outcome_id)
+    entry = local_directory().get(entry_id)
+    if entry is None:
+        message = _(
+            "That service is not in the local directory (it may have just been taken out), "
+            "so no action was added. Please reload the page."
+        )
+        return _page(assessment, 404, refused=message, outcome_id=outcome_id)
+    details = review.ActionDetails(
+        what=directory_action_what(entry),
+        who=current_user.display_name,
+        agency=entry.agency.value,
+    )
+    return _apply(
+        assessment,
+        lambda: review.add_action(get_db(), assessment, outcome_id, details, current_user),
+        "action",
+        outcome_id,
     )
 
 
