@@ -471,3 +471,11 @@ def test_the_person_page_lists_every_plans_actions_across_agencies(client, finis
     html = shown(client.get(f"/persons/{finished.person_id}"))
     actions = html[html.index("Actions across agencies") :]
     assert "Sleep clinic referral" in actions and "Health" in actions and "Under way" in actions
+
+
+def test_an_agreed_plans_review_can_be_started_from_the_person_page(client, finished):
+    login(client, "morag")
+    start = f'href="/assessments/{finished.id}/review/start-review"'
+    assert start not in client.get(f"/persons/{finished.person_id}").get_data(as_text=True)
+    assert sign_off(client, finished, "2027-03-01").status_code == 302
+    assert start in client.get(f"/persons/{finished.person_id}").get_data(as_text=True)
