@@ -159,3 +159,27 @@ class BadReviewDate(RuleError):
     """A review date must be after today and within the next two years."""
 
     code = "bad_review_date"
+
+
+class ExportRefused(RuleError):
+    """An assessment that may not, or cannot, be exported as asked; nothing was written."""
+
+    code = "export_refused"
+
+
+class NoExportConsent(ExportRefused):
+    """The person did not agree to their plan being copied to their case file."""
+
+    code = "no_export_consent"
+
+
+class NotSignedOff(ExportRefused):
+    """The plan was never agreed, and no other version was asked for."""
+
+    code = "not_signed_off"
+
+
+class UnknownVersion(ExportRefused):
+    """The version asked for is not one this plan has had."""
+
+    code = "unknown_version"

@@ -1,0 +1,290 @@
+"""Exports to case files: one assessment version as a plain dict, as JSON and as CSV.
+
+An export is a view of one version of a plan, the signed-off (agreed) one unless another is
+asked for, and only ever of a person who agreed to their plan being copied to their case file
+(ConsentPurpose.EXPORT). The person's words go out verbatim, in whatever language they used.
+The JSON follows docs/export-schema.json; the CSV columns are documented in docs/export.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import NoExportConsent, NotSignedOff, UnknownVersion
+from .models import Assessment, ConsentPurpose, Revision, SignOff
+from .review import values_at_version
+
+# Bump the minor part for added fields, the major part for anything a reader would trip on;
+# docs/export-schema.json says which it describes.
+SCHEMA_VERSION = "1.0"
+FORMATS = ("json", "csv")
+
+# The outcome's own columns, as the JSON names them.
+OUTCOME_COLUMNS = (
+    "words",
+    "rating",
+    "rating_words",
+    "wish",
+    "helps",
+    "barriers",
+    "who_could_help",
+    "note",
+    "practitioner_view",
+    "person_view",
+    "impact",
+    "achieved",
+)
+CSV_COLUMNS = (
+    "schema_version",
+    "case_reference",
+    "person_name",
+    "person_kind",
+    "assessment_id",
+    "framework",
+    "language",
+    "version",
+    "agreed_at",
+    "agreed_by",
+    "review_date",
+    "outcome_id",
+    "outcome_key",
+    "domains",
+    *OUTCOME_COLUMNS,
+    "actions",
+)
+# A spreadsheet reads a cell starting with one of these as a formula (or as the start of one).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def export_consented(assessment: Assessment) -> bool:
+    """Whether the person agreed to their plan being copied to their case file; where consent
+    was recorded more than once, the latest answer stands (so a withdrawal is respected)."""
+    answers = [c.given for c in assessment.consents if c.purpose == ConsentPurpose.EXPORT]
+    return bool(answers) and answers[-1]
+
+
+def check_exportable(
+    assessment: Assessment, version: int | None = None
+) -> tuple[int, SignOff | None]:
+    """The version to export and its sign-off; refuses what may not or cannot be exported."""
+    if not export_consented(assessment):
+        raise NoExportConsent(str(assessment.id))
+    if version is None:
+        agreed = assessment.agreed
+        if agreed is None:
+            raise NotSignedOff(str(assessment.id))
+        return agreed.version, agreed
+    if not 1 <= version <= assessment.version:
+        raise UnknownVersion(str(version))
+    return version, next((s for s in assessment.sign_offs if s.version == version), None)
+
+
+def _actions_at_version(db: Session, assessment: Assessment, version: int) -> dict[int, dict]:
+    """Each action as it stood in a plan version."""
+    latest: dict[int, Revision] = {}
+    for revision in db.scalars(
+        select(Revision)
+        .where(
+            Revision.assessment_id == assessment.id,
+            Revision.subject == "action",
+            Revision.plan_version <= version,
+        )
+        .order_by(Revision.number)
+    ):
+        latest[revision.subject_id] = revision
+    return {action_id: dict(revision.values) for action_id, revision in latest.items()}
+
+
+def _outcome(outcome_id: int, key: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": outcome_id,
+        "key": key,
+        "words": values.get("words") or "",
+        "domains": list(values.get("domains") or []),
+        "rating": values.get("rating"),
+        "rating_words": values.get("rating_words"),
+        "wish": values.get("wish"),
+        "helps": values.get("helps"),
+        "barriers": values.get("barriers"),
+        "who_could_help": values.get("who_could_help"),
+        "previous_rating": values.get("previous_rating"),
+        "update": values.get("update"),
+        "note": values.get("note"),
+        "practitioner_view": values.get("practitioner_view"),
+        "person_view": values.get("person_view"),
+        "impact": values.get("impact"),
+        "achieved": values.get("achieved"),
+    }
+
+
+def _is_active(values: Mapping[str, Any]) -> bool:
+    return not (
+        values.get("removed") or values.get("removed_in_review") or values.get("merged_into_id")
+    )
+
+
+def export_view(db: Session, assessment: Assessment, version: int | None = None) -> dict[str, Any]:
+    """One version of an assessment as plain JSON values: the agreed one unless asked.
+
+    Refuses (ExportRefused) a person who did not consent to export, a plan never signed off
+    when no version is asked for, and a version the plan never had.
+    """
+    version, agreed = check_exportable(assessment, version)
+    person = assessment.person
+    keys = {outcome.id: outcome.key for outcome in assessment.outcomes}
+    outcome_values = values_at_version(db, assessment, version)
+    outcomes = [
+        _outcome(outcome_id, keys.get(outcome_id, ""), values)
+        for outcome_id, values in sorted(outcome_values.items())
+        if _is_active(values)
+    ]
+    exported = {outcome["id"] for outcome in outcomes}
+    actions = [
+        {
+            "id": action_id,
+            "outcome_id": values["outcome_id"],
+            "what": values["what"],
+            "who": values["who"],
+            "agency": values["agency"],
+            "due": values.get("due"),
+            "status": values["status"],
+        }
+        for action_id, values in sorted(_actions_at_version(db, assessment, version).items())
+        if values.get("outcome_id") in exported
+    ]
+    cares_for = person.cares_for
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "assessment": {
+            "id": assessment.id,
+            "framework": assessment.framework,
+            "language": assessment.language,
+            "version": version,
+            "agreed": agreed is not None,
+            "agreed_at": _iso(agreed.at) if agreed else None,
+            "agreed_by": agreed.by_label if agreed else None,
+            "review_date": _iso(agreed.review_date) if agreed else None,
+            "not_covered": list(agreed.not_covered) if agreed else [],
+            "review_of_id": assessment.review_of_id,
+        },
+        "person": {
+            "name": person.name,
+            "preferred_name": person.preferred_name,
+            "case_reference": person.case_reference,
+            "kind": person.kind.value,
+            "preferred_language": person.preferred_language,
+            "cares_for": (
+                {"name": cares_for.name, "case_reference": cares_for.case_reference}
+                if cares_for is not None
+                else ({"name": person.cares_for_name, "case_reference": None})
+                if person.cares_for_name
+                else None
+            ),
+        },
+        "team": [
+            {
+                "name": member.user.display_name,
+                "agency": member.user.agency.value,
+                "role": member.team_role,
+                "lead": member.is_lead,
+            }
+            for member in person.team
+        ],
+        "consents": [
+            {
+                "purpose": consent.purpose.value,
+                "given": consent.given,
+                "recorded_at": _iso(consent.recorded_at),
+            }
+            for consent in assessment.consents
+        ],
+        "outcomes": outcomes,
+        "actions": actions,
+    }
+
+
+def to_json(view: Mapping[str, Any]) -> bytes:
+    """The view as UTF-8 JSON, every character as the person wrote it (no \\u escapes)."""
+    return (json.dumps(view, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def neutralise(cell: str) -> str:
+    """A cell a spreadsheet would read as a formula gets a leading apostrophe."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return neutralise(str(value))
+
+
+def _action_text(action: Mapping[str, Any]) -> str:
+    due = f", due {action['due']}" if action.get("due") else ""
+    return f"{action['what']} ({action['who']}, {action['agency']}{due}, {action['status']})"
+
+
+def csv_rows(view: Mapping[str, Any]) -> Iterable[list[str]]:
+    """One row per outcome, in CSV_COLUMNS order, every cell neutralised."""
+    assessment, person = view["assessment"], view["person"]
+    for outcome in view["outcomes"]:
+        actions = [a for a in view["actions"] if a["outcome_id"] == outcome["id"]]
+        row: dict[str, object] = {
+            "schema_version": view["schema_version"],
+            "case_reference": person["case_reference"],
+            "person_name": person["name"],
+            "person_kind": person["kind"],
+            "assessment_id": assessment["id"],
+            "framework": assessment["framework"],
+            "language": assessment["language"],
+            "version": assessment["version"],
+            "agreed_at": assessment["agreed_at"],
+            "agreed_by": assessment["agreed_by"],
+            "review_date": assessment["review_date"],
+            "outcome_id": outcome["id"],
+            "outcome_key": outcome["key"],
+            "domains": ";".join(outcome["domains"]),
+            **{name: outcome[name] for name in OUTCOME_COLUMNS},
+            "actions": "\n".join(_action_text(action) for action in actions),
+        }
+        yield [_cell(row[column]) for column in CSV_COLUMNS]
+
+
+def to_csv(view: Mapping[str, Any]) -> bytes:
+    """The view as UTF-8 CSV (no byte-order mark): a header row, then one row per outcome."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(csv_rows(view))
+    return buffer.getvalue().encode("utf-8")
+
+
+def render(view: Mapping[str, Any], fmt: str) -> bytes:
+    """The view in one of FORMATS."""
+    if fmt == "json":
+        return to_json(view)
+    if fmt == "csv":
+        return to_csv(view)
+    raise ValueError(f"unknown export format {fmt!r}")
+
+
+def file_name(view: Mapping[str, Any], fmt: str) -> str:
+    """A stable name, so exporting the same version again replaces the file."""
+    reference = re.sub(r"[^A-Za-z0-9._-]", "_", view["person"]["case_reference"]).lstrip(".")
+    assessment = view["assessment"]
+    return f"{reference or 'person'}-{assessment['id']}-v{assessment['version']}.{fmt}"
