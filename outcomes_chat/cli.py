@@ -247,6 +247,94 @@ def reviews_due_command(within_days: int) -> None:
         click.echo(f"{when}\t{state}\t{person.case_reference}\t{person.name}\t{assessment.id}")
 
 
+EXPORT_NOT_YET = ("fhir", "pdf")
+
+
+@click.command("export")
+@click.option("--format", "fmt", required=True, help="json or csv.")
+@click.option(
+    "--status",
+    type=click.Choice(["agreed"]),
+    default="agreed",
+    show_default=True,
+    help="Which plans: those with a signed-off version (its latest is exported).",
+)
+@click.option("--since", "since_text", help="Only plans signed off on or after this day.")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path))
+@click.option("--person", "reference", help="Only this person's plans, by case reference.")
+@click.option("--dry-run", is_flag=True, help="Say what would be written; write nothing.")
+@with_appcontext
+def export_command(
+    fmt: str,
+    status: str,
+    since_text: str | None,
+    out_dir: Path,
+    reference: str | None,
+    dry_run: bool,
+) -> None:
+    """Export agreed plans to a folder, one file per assessment version, for case files.
+
+    Files are named <case reference>-<assessment id>-v<version>.<format>, so a rerun replaces
+    them. Plans whose person did not consent to export are left out and counted. Exit status
+    2, writing nothing, on an unknown format, a folder that cannot be written to, a bad date
+    or an unknown case reference. See docs/export.md.
+    """
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from .outcomes import export
+
+    fmt = fmt.strip().lower()
+    if fmt in EXPORT_NOT_YET:
+        fail(f"Export as {fmt} is not available yet; choose json or csv.")
+    if fmt not in export.FORMATS:
+        fail(f"There is no export format called {fmt!r}; choose json or csv.")
+    since = None
+    if since_text is not None:
+        try:
+            since = date.fromisoformat(since_text)
+        except ValueError:
+            fail(f"{since_text!r} is not a date; give it as YYYY-MM-DD, e.g. 2026-04-01.")
+    if not out_dir.is_dir():
+        fail(f"There is no folder {out_dir.as_posix()!r}; create it first. Nothing was written.")
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        fail(f"The folder {out_dir.as_posix()!r} cannot be written to. Nothing was written.")
+    db = get_db()
+    person = None
+    if reference is not None:
+        person = db.scalar(select(Person).where(Person.case_reference == reference))
+        if person is None:
+            fail(f"There is no person with case reference {reference!r}. Nothing was written.")
+    written = no_consent = 0
+    for assessment in export.agreed_assessments(db, since, person):
+        if not export.export_consented(assessment):
+            no_consent += 1
+            continue
+        view = export.export_view(db, assessment)
+        name = export.file_name(view, fmt)
+        if not dry_run:
+            try:
+                export.write_atomically(out_dir, name, export.render(view, fmt))
+            except OSError as error:
+                fail(
+                    f"Could not write {name} in {out_dir.as_posix()!r} ({error.strerror}); "
+                    f"{written} files were written before it."
+                )
+        written += 1
+        if written % 1000 == 0:
+            click.echo(f"{written} files so far…", err=True)
+    verb = "Would write" if dry_run else "Wrote"
+    click.echo(f"{verb} {written} {fmt} file{'s' * (written != 1)} to {out_dir.as_posix()}.")
+    if no_consent:
+        click.echo(
+            f"Left out {no_consent} assessment{'s' * (no_consent != 1)}: the person did not "
+            "consent to their plan being copied to their case file."
+        )
+    else:
+        click.echo("Left out none.")
+
+
 def _write_demo_logins(path: Path, password: str) -> None:
     lines = [
         f"  {username:<8} {name} ({role.value.replace('_', ' ')}, {agency.value})"
@@ -302,6 +390,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(directory_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(reviews)
+    app.cli.add_command(export_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(talk)
     app.cli.add_command(classify)

@@ -8,25 +8,31 @@ The JSON follows docs/export-schema.json; the CSV columns are documented in docs
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import os
 import re
-from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from .errors import NoExportConsent, NotSignedOff, UnknownVersion
-from .models import Assessment, ConsentPurpose, Revision, SignOff
+from .models import Assessment, ConsentPurpose, Person, Revision, SignOff, TeamMember
 from .review import values_at_version
 
 # Bump the minor part for added fields, the major part for anything a reader would trip on;
 # docs/export-schema.json says which it describes.
 SCHEMA_VERSION = "1.0"
 FORMATS = ("json", "csv")
+# Assessments read from the database at a time by a batch export.
+BATCH_SIZE = 200
 
 # The outcome's own columns, as the JSON names them.
 OUTCOME_COLUMNS = (
@@ -288,3 +294,56 @@ def file_name(view: Mapping[str, Any], fmt: str) -> str:
     reference = re.sub(r"[^A-Za-z0-9._-]", "_", view["person"]["case_reference"]).lstrip(".")
     assessment = view["assessment"]
     return f"{reference or 'person'}-{assessment['id']}-v{assessment['version']}.{fmt}"
+
+
+# ----------------------------------------------------------------------------- batch exports
+
+
+def agreed_assessments(
+    db: Session, since: date | None = None, person: Person | None = None, batch: int = BATCH_SIZE
+) -> Iterator[Assessment]:
+    """Assessments with a signed-off version (since a day, for a person), oldest first.
+
+    Streams: ids come from the database `batch` at a time and each batch is loaded, handed
+    out and let go (expunged), so memory stays flat whatever the count. The caller must be
+    done with each batch's assessments before asking for the next.
+    """
+    signed = select(SignOff.assessment_id)
+    if since is not None:
+        signed = signed.where(SignOff.at >= datetime.combine(since, time.min, UTC))
+    query = select(Assessment.id).where(Assessment.id.in_(signed)).order_by(Assessment.id)
+    if person is not None:
+        query = query.where(Assessment.person_id == person.id)
+    ids = db.execute(query.execution_options(yield_per=batch)).scalars()
+    for chunk in ids.partitions():
+        loaded = db.scalars(
+            select(Assessment)
+            .where(Assessment.id.in_(chunk))
+            .order_by(Assessment.id)
+            .options(
+                selectinload(Assessment.consents),
+                selectinload(Assessment.sign_offs),
+                selectinload(Assessment.outcomes),
+                joinedload(Assessment.person).selectinload(Person.team).joinedload(TeamMember.user),
+            )
+        ).all()
+        yield from loaded
+        db.expunge_all()
+
+
+def write_atomically(folder: Path, name: str, data: bytes) -> Path:
+    """Write a file in a temporary file beside it, then move it into place: a reader sees the
+    old file or the new one, never half of one. Readable by its owner only (0600)."""
+    target = folder / name
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    return target
