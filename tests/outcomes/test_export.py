@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import jsonschema
@@ -38,6 +38,10 @@ def validate(view: dict) -> None:
     jsonschema.Draft202012Validator(
         SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     ).validate(view)
+    # jsonschema checks "date-time" only with rfc3339-validator, not installed: check here.
+    times = [view["assessment"]["agreed_at"], *(c["recorded_at"] for c in view["consents"])]
+    for value in filter(None, times):
+        assert "T" in value and datetime.fromisoformat(value).tzinfo is not None, value
 
 
 def allow_export(assessment, given: bool = True) -> None:
