@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from .errors import NoExportConsent, NotSignedOff, UnknownVersion
-from .models import Assessment, ConsentPurpose, Person, Revision, SignOff, TeamMember
+from .models import Assessment, ConsentPurpose, Person, SignOff, TeamMember
 from .review import values_at_version
 
 # Bump the minor part for added fields, the major part for anything a reader would trip on;
@@ -98,22 +98,6 @@ def check_exportable(
     return version, next((s for s in assessment.sign_offs if s.version == version), None)
 
 
-def _actions_at_version(db: Session, assessment: Assessment, version: int) -> dict[int, dict]:
-    """Each action as it stood in a plan version."""
-    latest: dict[int, Revision] = {}
-    for revision in db.scalars(
-        select(Revision)
-        .where(
-            Revision.assessment_id == assessment.id,
-            Revision.subject == "action",
-            Revision.plan_version <= version,
-        )
-        .order_by(Revision.number)
-    ):
-        latest[revision.subject_id] = revision
-    return {action_id: dict(revision.values) for action_id, revision in latest.items()}
-
-
 def _outcome(outcome_id: int, key: str, values: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "id": outcome_id,
@@ -168,7 +152,9 @@ def export_view(db: Session, assessment: Assessment, version: int | None = None)
             "due": values.get("due"),
             "status": values["status"],
         }
-        for action_id, values in sorted(_actions_at_version(db, assessment, version).items())
+        for action_id, values in sorted(
+            values_at_version(db, assessment, version, "action").items()
+        )
         if values.get("outcome_id") in exported
     ]
     cares_for = person.cares_for

@@ -228,14 +228,17 @@ def history(db: Session, subject: str, subject_id: int) -> Sequence[Revision]:
     ).all()
 
 
-def values_at_version(db: Session, assessment: Assessment, version: int) -> dict[int, dict]:
-    """Each outcome as it stood in a plan version (the agreed one, for a frozen plan)."""
+def values_at_version(
+    db: Session, assessment: Assessment, version: int, subject: str = "outcome"
+) -> dict[int, dict]:
+    """Each outcome (or action) as it stood in a plan version (the agreed one, for a frozen
+    plan), by id."""
     latest: dict[int, Revision] = {}
     for revision in db.scalars(
         select(Revision)
         .where(
             Revision.assessment_id == assessment.id,
-            Revision.subject == "outcome",
+            Revision.subject == subject,
             Revision.plan_version <= version,
         )
         .order_by(Revision.number)
@@ -385,14 +388,7 @@ def edit_outcome(
     ):
         raise BadValue("achieved")
     _check_based_on(outcome, based_on)
-    if all(getattr(outcome, name) == value for name, value in values.items()):
-        return None
-    before = outcome_values(outcome)
-    for name, value in values.items():
-        setattr(outcome, name, value)
-    revision = _revise(db, assessment, outcome, "edited", before, user, user.display_name)
-    record_audit(db, user, "change", "outcome", outcome.id, assessment.person_id)
-    return revision
+    return _edit(db, assessment, outcome, values, user)
 
 
 def raise_outcome(
@@ -519,13 +515,26 @@ def edit_action(
         raise UnknownRecord(f"action {action_id}")
     values = _checked(details)
     _check_based_on(action, based_on)
-    if all(getattr(action, name) == value for name, value in values.items()):
+    return _edit(db, assessment, action, values, user)
+
+
+def _edit(
+    db: Session,
+    assessment: Assessment,
+    record: RecordedOutcome | OutcomeAction,
+    values: Mapping[str, Any],
+    user: User,
+) -> Revision | None:
+    """Apply checked values to an outcome or action as a revision; None if nothing changed."""
+    if all(getattr(record, name) == value for name, value in values.items()):
         return None
-    before = action_values(action)
+    is_outcome = isinstance(record, RecordedOutcome)
+    before = outcome_values(record) if is_outcome else action_values(record)  # type: ignore[arg-type]
     for name, value in values.items():
-        setattr(action, name, value)
-    revision = _revise(db, assessment, action, "edited", before, user, user.display_name)
-    record_audit(db, user, "change", "action", action.id, assessment.person_id)
+        setattr(record, name, value)
+    revision = _revise(db, assessment, record, "edited", before, user, user.display_name)
+    subject = "outcome" if is_outcome else "action"
+    record_audit(db, user, "change", subject, record.id, assessment.person_id)
     return revision
 
 
