@@ -14,19 +14,11 @@ from sqlalchemy import select
 from outcomes_chat.config import DEFAULTS
 from outcomes_chat.dialogue.frameworks import load_framework
 from outcomes_chat.outcomes import review
-from outcomes_chat.outcomes.models import AuditEvent, OutcomeAction, PlanStage, Revision, Role
+from outcomes_chat.outcomes.models import AuditEvent, OutcomeAction, PlanStage, Revision
 from tests.conftest import login
 from tests.outcomes.conftest import hold_conversation
 
 SAMPLE = Path(str(DEFAULTS["DIRECTORY_PATH"]))
-
-
-@pytest.fixture
-def people(make_user, make_person):
-    lead = make_user("morag", role=Role.LEAD_PROFESSIONAL)
-    nurse = make_user("amir")
-    make_user("olga")
-    return make_person(lead, members=(nurse,)), lead, nurse
 
 
 @pytest.fixture

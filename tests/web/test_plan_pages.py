@@ -18,10 +18,8 @@ from outcomes_chat.outcomes.models import (
     Consent,
     ConsentPurpose,
     RecordedOutcome,
-    Role,
 )
 from tests.conftest import login
-from tests.outcomes.conftest import hold_conversation
 from tests.web.test_review_pages import TODAY, post, sign_off
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
@@ -36,20 +34,6 @@ def _today(monkeypatch):
     from outcomes_chat.web import review as review_views
 
     monkeypatch.setattr(review_views, "today", lambda: TODAY)
-
-
-@pytest.fixture
-def people(make_user, make_person):
-    lead = make_user("morag", role=Role.LEAD_PROFESSIONAL)
-    nurse = make_user("amir")
-    make_user("olga")
-    return make_person(lead, members=(nurse,)), lead, nurse
-
-
-@pytest.fixture
-def finished(app, db, people):
-    person, lead, _nurse = people
-    return hold_conversation(app, db, person, lead)
 
 
 def shown(response) -> str:

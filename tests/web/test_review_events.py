@@ -7,9 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from outcomes_chat.extensions import socketio
-from outcomes_chat.outcomes.models import RecordedOutcome, Revision, Role
+from outcomes_chat.outcomes.models import RecordedOutcome, Revision
 from tests.conftest import login
-from tests.outcomes.conftest import hold_conversation
 
 NS = "/review"
 
@@ -20,20 +19,6 @@ def _nobody_present():
     from outcomes_chat.web import review_events
 
     review_events._present.clear()
-
-
-@pytest.fixture
-def people(make_user, make_person):
-    lead = make_user("morag", role=Role.LEAD_PROFESSIONAL)
-    nurse = make_user("amir")
-    make_user("olga")
-    return make_person(lead, members=(nurse,)), lead, nurse
-
-
-@pytest.fixture
-def finished(app, db, people):
-    person, lead, _nurse = people
-    return hold_conversation(app, db, person, lead)
 
 
 def reviewer(app, username):

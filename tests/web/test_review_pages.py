@@ -17,11 +17,9 @@ from outcomes_chat.outcomes.models import (
     PlanStage,
     RecordedOutcome,
     Revision,
-    Role,
 )
 from outcomes_chat.web import review as review_views
 from tests.conftest import login
-from tests.outcomes.conftest import hold_conversation
 
 TODAY = date(2026, 12, 2)
 
@@ -29,20 +27,6 @@ TODAY = date(2026, 12, 2)
 @pytest.fixture(autouse=True)
 def _today(monkeypatch):
     monkeypatch.setattr(review_views, "today", lambda: TODAY)
-
-
-@pytest.fixture
-def people(make_user, make_person):
-    lead = make_user("morag", role=Role.LEAD_PROFESSIONAL)
-    nurse = make_user("amir")
-    make_user("olga")
-    return make_person(lead, members=(nurse,)), lead, nurse
-
-
-@pytest.fixture
-def finished(app, db, people):
-    person, lead, _nurse = people
-    return hold_conversation(app, db, person, lead)
 
 
 def page(client, assessment):
