@@ -24,12 +24,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from .errors import NoExportConsent, NotSignedOff, UnknownVersion
-from .models import Assessment, ConsentPurpose, Person, SignOff, TeamMember
+from .models import Assessment, ConsentPurpose, ConversationTurn, Person, SignOff, TeamMember
 from .review import values_at_version
 
 # Bump the minor part for added fields, the major part for anything a reader would trip on;
 # docs/export-schema.json says which it describes.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 FORMATS = ("json", "csv")
 # Assessments read from the database at a time by a batch export.
 BATCH_SIZE = 200
@@ -126,6 +126,39 @@ def _is_active(values: Mapping[str, Any]) -> bool:
     )
 
 
+def _question(reply: Mapping[str, Any]) -> str | None:
+    return next(
+        (m["text"] for m in reply.get("messages", []) if m.get("kind") == "question"), None
+    )
+
+
+def conversation_answers(db: Session, assessment: Assessment) -> list[dict[str, Any]]:
+    """Each answer the conversation took, verbatim, beside the question it answered (the one
+    asked in the turn before). A pressed button is recorded by the label the person saw."""
+    answers = []
+    asked: str | None = None
+    turns = db.scalars(
+        select(ConversationTurn)
+        .where(ConversationTurn.assessment_id == assessment.id)
+        .order_by(ConversationTurn.seq)
+    )
+    for turn in turns:
+        answer = turn.said_text if turn.said_text is not None else (turn.said_label or turn.said_button)
+        if answer is not None:
+            answers.append(
+                {
+                    "seq": turn.seq,
+                    "question": asked,
+                    "answer": answer,
+                    "answered_with": "words" if turn.said_text is not None else "button",
+                    "by": turn.by,
+                    "at": _iso(turn.at),
+                }
+            )
+        asked = _question(turn.reply) or asked
+    return answers
+
+
 def export_view(db: Session, assessment: Assessment, version: int | None = None) -> dict[str, Any]:
     """One version of an assessment as plain JSON values: the agreed one unless asked.
 
@@ -205,6 +238,7 @@ def export_view(db: Session, assessment: Assessment, version: int | None = None)
         ],
         "outcomes": outcomes,
         "actions": actions,
+        "conversation": conversation_answers(db, assessment),
     }
 
 

@@ -245,3 +245,28 @@ def test_a_file_name_is_stable_and_safe(db, agreed):
     view = export.export_view(db, agreed)
     view["person"]["case_reference"] = "../CASE/1"
     assert export.file_name(view, "json") == f"_CASE_1-{agreed.id}-v1.json"
+
+
+def test_the_conversation_goes_out_verbatim_beside_the_questions_answered(db, agreed):
+    from outcomes_chat.outcomes.models import ConversationTurn
+
+    turns = db.scalars(
+        select(ConversationTurn)
+        .where(ConversationTurn.assessment_id == agreed.id)
+        .order_by(ConversationTurn.seq)
+    ).all()
+    conversation = export.export_view(db, agreed)["conversation"]
+    typed = [t for t in turns if t.said_text is not None]
+    assert [a["answer"] for a in conversation if a["answered_with"] == "words"] == [
+        t.said_text for t in typed
+    ]
+    first = conversation[0]
+    opening = next(m["text"] for m in turns[0].reply["messages"] if m["kind"] == "question")
+    assert (first["seq"], first["question"]) == (turns[1].seq, opening)
+    # Each answer is paired with the question asked in the turn just before it.
+    by_seq = {t.seq: t for t in turns}
+    for answer in conversation[1:]:
+        before = by_seq[answer["seq"] - 1].reply["messages"]
+        asked = [m["text"] for m in before if m["kind"] == "question"]
+        if asked:
+            assert answer["question"] == asked[0]
