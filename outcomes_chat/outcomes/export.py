@@ -127,9 +127,7 @@ def _is_active(values: Mapping[str, Any]) -> bool:
 
 
 def _question(reply: Mapping[str, Any]) -> str | None:
-    return next(
-        (m["text"] for m in reply.get("messages", []) if m.get("kind") == "question"), None
-    )
+    return next((m["text"] for m in reply.get("messages", []) if m.get("kind") == "question"), None)
 
 
 def conversation_answers(db: Session, assessment: Assessment) -> list[dict[str, Any]]:
@@ -143,7 +141,9 @@ def conversation_answers(db: Session, assessment: Assessment) -> list[dict[str, 
         .order_by(ConversationTurn.seq)
     )
     for turn in turns:
-        answer = turn.said_text if turn.said_text is not None else (turn.said_label or turn.said_button)
+        answer = (
+            turn.said_text if turn.said_text is not None else (turn.said_label or turn.said_button)
+        )
         if answer is not None:
             answers.append(
                 {
