@@ -47,7 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
 
     from . import cli
-    from .web import admin, auth, chat, errors, flags, persons, plans, review, security
+    from .web import admin, auth, chat, downloads, errors, flags, persons, plans, review, security
 
     cli.init_app(app)
 
@@ -61,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(review.bp)
     app.register_blueprint(flags.bp)
     app.register_blueprint(plans.bp)
+    app.register_blueprint(downloads.bp)
     return app
 
 

@@ -1,0 +1,97 @@
+"""Downloads for a case file: one agreed plan version as JSON, CSV (and the other formats the
+export offers), from the review and person pages.
+
+For the person's team only (404 otherwise, like the review page); each download is written to
+the audit log as an export. A plan the person did not agree to copy to a case file, or never
+agreed, is refused with a sentence, and nothing is written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+from flask_login import current_user, login_required
+
+from ..database import get_db
+from ..outcomes import export, review
+from ..outcomes.audit import record_audit
+from ..outcomes.errors import NoExportConsent, NotSignedOff, UnknownVersion
+from ..outcomes.models import Assessment
+
+bp = Blueprint("downloads", __name__)
+
+MEDIA_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv",
+    "fhir": "application/fhir+json",
+    "pdf": "application/pdf",
+}
+# What each format is called on the page, in the order offered.
+FORMAT_LABELS = {
+    "pdf": lazy_gettext("PDF summary"),
+    "json": lazy_gettext("JSON"),
+    "csv": lazy_gettext("CSV (spreadsheet)"),
+    "fhir": lazy_gettext("HL7 FHIR"),
+}
+
+
+def offered_formats() -> list[tuple[str, str]]:
+    """The formats a team member can download, with their labels, in the order offered."""
+    return [(fmt, str(label)) for fmt, label in FORMAT_LABELS.items() if fmt in export.FORMATS]
+
+
+@bp.app_context_processor
+def _export_formats() -> dict[str, Any]:
+    return {"export_formats": offered_formats, "export_consented": export.export_consented}
+
+
+def _refusal(status: int, message: str) -> tuple[str, int]:
+    return render_template(
+        "error.html", title=_("This plan cannot be exported"), message=message, status=status
+    ), status
+
+
+@bp.get("/assessments/<int:assessment_id>/export/<fmt>")
+@login_required
+def download(assessment_id: int, fmt: str) -> Response | tuple[str, int]:
+    """The agreed version (or ?version=N) of a plan as a file to save to the case file."""
+    db = get_db()
+    assessment = db.get(Assessment, assessment_id)
+    if assessment is None or not review.can_review(current_user, assessment):
+        abort(404)
+    if fmt not in export.FORMATS:
+        abort(404)
+    version = request.args.get("version", type=int)
+    try:
+        view = export.export_view(db, assessment, version)
+    except NoExportConsent:
+        return _refusal(
+            403,
+            _(
+                "%(name)s did not agree to their plan being copied to their case file, "
+                "so it cannot be exported.",
+                name=assessment.person.called,
+            ),
+        )
+    except NotSignedOff:
+        return _refusal(
+            409, _("This plan has not been agreed yet. Only an agreed plan can be exported.")
+        )
+    except UnknownVersion:
+        abort(404)
+    data = export.render(view, fmt)
+    exported = f"{assessment.id} v{view['assessment']['version']} {fmt}"
+    record_audit(db, current_user, "export", "assessment", exported, assessment.person_id)
+    db.commit()
+    name = export.file_name(view, fmt)
+    return Response(
+        data,
+        mimetype=MEDIA_TYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
