@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import getpass
 import os
 import secrets
 import sys
@@ -248,6 +249,16 @@ def reviews_due_command(within_days: int) -> None:
 
 
 EXPORT_NOT_YET = ("fhir", "pdf")
+# A long export says how far it has got every this many plans, on standard error.
+PROGRESS_EVERY = 500
+
+
+def _command_line_actor() -> str:
+    """Who the audit log names for a command: the account that ran it, where known."""
+    try:
+        return f"command line ({getpass.getuser()})"
+    except (KeyError, OSError):
+        return "command line"
 
 
 @click.command("export")
@@ -306,24 +317,28 @@ def export_command(
         person = db.scalar(select(Person).where(Person.case_reference == reference))
         if person is None:
             fail(f"There is no person with case reference {reference!r}. Nothing was written.")
-    written = no_consent = 0
-    for assessment in export.agreed_assessments(db, since, person):
-        if not export.export_consented(assessment):
-            no_consent += 1
-            continue
-        view = export.export_view(db, assessment)
-        name = export.file_name(view, fmt)
-        if not dry_run:
-            try:
-                export.write_atomically(out_dir, name, export.render(view, fmt))
-            except OSError as error:
-                fail(
-                    f"Could not write {name} in {out_dir.as_posix()!r} ({error.strerror}); "
-                    f"{written} files were written before it."
-                )
-        written += 1
-        if written % 1000 == 0:
-            click.echo(f"{written} files so far…", err=True)
+    total = export.count_agreed(db, since, person)
+    written = no_consent = seen = 0
+    with export.ExportAudit(db.get_bind(), _command_line_actor()) as audit:
+        for assessment in export.agreed_assessments(db, since, person):
+            seen += 1
+            if seen % PROGRESS_EVERY == 0:
+                click.echo(f"{seen} of {total} plans done…", err=True)
+            if not export.export_consented(assessment):
+                no_consent += 1
+                continue
+            view = export.export_view(db, assessment)
+            name = export.file_name(view, fmt)
+            if not dry_run:
+                try:
+                    export.write_atomically(out_dir, name, export.render(view, fmt))
+                except OSError as error:
+                    fail(
+                        f"Could not write {name} in {out_dir.as_posix()!r} ({error.strerror}); "
+                        f"{written} files were written before it."
+                    )
+                audit.exported(assessment, view["assessment"]["version"], fmt)
+            written += 1
     verb = "Would write" if dry_run else "Wrote"
     click.echo(f"{verb} {written} {fmt} file{'s' * (written != 1)} to {out_dir.as_posix()}.")
     if no_consent:

@@ -151,3 +151,34 @@ def test_a_failed_write_exits_2_and_leaves_no_half_file(runner, demo, out, monke
     assert "Could not write DEMO-0001-" in result.output and "No space left" in result.output
     assert "0 files were written before it" in result.output
     assert files(out) == []
+
+
+def test_each_file_written_is_in_the_audit_log_and_a_dry_run_logs_none(runner, demo, db, out):
+    from outcomes_chat.outcomes.models import AuditEvent
+
+    carer, adult, _reviewing = demo
+
+    def exports() -> list[tuple[str, str | None, int | None]]:
+        db.expire_all()
+        events = db.scalars(select(AuditEvent).where(AuditEvent.action == "export"))
+        return sorted((e.actor_label, e.object_id, e.person_id) for e in events)
+
+    assert run(runner, out, "--format", "json", "--dry-run").exit_code == 0
+    assert exports() == []
+    assert run(runner, out, "--format", "csv").exit_code == 0
+    logged = exports()
+    assert [(object_id, person) for _actor, object_id, person in logged] == [
+        (f"{carer.id} v1 csv", carer.person_id),
+        (f"{adult.id} v1 csv", adult.person_id),
+    ]
+    assert all(actor.startswith("command line") for actor, _o, _p in logged)
+
+
+def test_a_long_run_says_how_far_it_has_got(runner, demo, out, monkeypatch):
+    from outcomes_chat import cli
+
+    monkeypatch.setattr(cli, "PROGRESS_EVERY", 1)
+    result = run(runner, out, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert "1 of 2 plans done" in result.stderr and "2 of 2 plans done" in result.stderr
+    assert "plans done" not in result.stdout

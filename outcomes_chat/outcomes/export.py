@@ -20,9 +20,11 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.sql import Select
 
+from .audit import record_audit
 from .errors import NoExportConsent, NotSignedOff, UnknownVersion
 from .models import Assessment, ConsentPurpose, ConversationTurn, Person, SignOff, TeamMember
 from .review import values_at_version
@@ -319,6 +321,21 @@ def file_name(view: Mapping[str, Any], fmt: str) -> str:
 # ----------------------------------------------------------------------------- batch exports
 
 
+def _agreed_ids(since: date | None, person: Person | None) -> Select[tuple[int]]:
+    signed = select(SignOff.assessment_id)
+    if since is not None:
+        signed = signed.where(SignOff.at >= datetime.combine(since, time.min, UTC))
+    query = select(Assessment.id).where(Assessment.id.in_(signed))
+    if person is not None:
+        query = query.where(Assessment.person_id == person.id)
+    return query
+
+
+def count_agreed(db: Session, since: date | None = None, person: Person | None = None) -> int:
+    """How many assessments agreed_assessments will hand out (for progress on long runs)."""
+    return db.scalar(select(func.count()).select_from(_agreed_ids(since, person).subquery())) or 0
+
+
 def agreed_assessments(
     db: Session, since: date | None = None, person: Person | None = None, batch: int = BATCH_SIZE
 ) -> Iterator[Assessment]:
@@ -328,12 +345,7 @@ def agreed_assessments(
     out and let go (expunged), so memory stays flat whatever the count. The caller must be
     done with each batch's assessments before asking for the next.
     """
-    signed = select(SignOff.assessment_id)
-    if since is not None:
-        signed = signed.where(SignOff.at >= datetime.combine(since, time.min, UTC))
-    query = select(Assessment.id).where(Assessment.id.in_(signed)).order_by(Assessment.id)
-    if person is not None:
-        query = query.where(Assessment.person_id == person.id)
+    query = _agreed_ids(since, person).order_by(Assessment.id)
     ids = db.execute(query.execution_options(yield_per=batch)).scalars()
     for chunk in ids.partitions():
         loaded = db.scalars(
@@ -367,3 +379,40 @@ def write_atomically(folder: Path, name: str, data: bytes) -> Path:
             os.unlink(temporary)
         raise
     return target
+
+
+class ExportAudit:
+    """The audit rows of a batch export, one per file, written in their own transactions
+    every `every` files: the export's long read goes on undisturbed, the log keeps up with
+    the files, and a run that fails part way still records what it wrote. Use it as a
+    context manager, so the last rows are written however the run ends."""
+
+    def __init__(self, bind: Engine, actor_label: str, every: int = BATCH_SIZE) -> None:
+        self._bind = bind
+        self._actor_label = actor_label
+        self._every = every
+        self._pending: list[tuple[str, int]] = []
+
+    def exported(self, assessment: Assessment, version: int, fmt: str) -> None:
+        """Note that this version of the assessment was written as `fmt`."""
+        self._pending.append((f"{assessment.id} v{version} {fmt}", assessment.person_id))
+        if len(self._pending) >= self._every:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the rows noted so far."""
+        if not self._pending:
+            return
+        with Session(self._bind) as session:
+            for exported, person_id in self._pending:
+                record_audit(
+                    session, self._actor_label, "export", "assessment", exported, person_id
+                )
+            session.commit()
+        self._pending.clear()
+
+    def __enter__(self) -> ExportAudit:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.flush()
