@@ -320,14 +320,14 @@ def export_command(
     total = export.count_agreed(db, since, person)
     written = no_consent = seen = 0
     with export.ExportAudit(db.get_bind(), _command_line_actor()) as audit:
-        for assessment in export.agreed_assessments(db, since, person):
+        for assessment, rows in export.agreed_plans(db, since, person):
             seen += 1
             if seen % PROGRESS_EVERY == 0:
                 click.echo(f"{seen} of {total} plans done…", err=True)
             if not export.export_consented(assessment):
                 no_consent += 1
                 continue
-            view = export.export_view(db, assessment)
+            view = export.export_view(db, assessment, rows=rows)
             name = export.file_name(view, fmt)
             if not dry_run:
                 try:

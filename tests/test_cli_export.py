@@ -106,8 +106,20 @@ def test_a_dry_run_writes_nothing(runner, demo, out):
 def test_streaming_in_small_batches_exports_every_plan(db, demo):
     carer, adult, _reviewing = demo
     people = {p.case_reference: p for p in db.scalars(select(Person))}
-    assert [a.id for a in export.agreed_assessments(db, batch=1)] == [carer.id, adult.id]
-    assert [a.id for a in export.agreed_assessments(db, person=people["DEMO-0002"])] == [adult.id]
+    assert [a.id for a, _rows in export.agreed_plans(db, batch=1)] == [carer.id, adult.id]
+    assert [a.id for a, _rows in export.agreed_plans(db, person=people["DEMO-0002"])] == [adult.id]
+
+
+def test_a_batch_read_gives_the_same_views_as_reading_each_plan_alone(db, demo):
+    batched = {
+        assessment.id: export.export_view(db, assessment, rows=rows)
+        for assessment, rows in export.agreed_plans(db, batch=2)
+    }
+    assert len(batched) == 2
+    for assessment_id, view in batched.items():
+        alone = export.export_view(db, db.get(Assessment, assessment_id))
+        assert view == alone
+        assert view["conversation"] and view["outcomes"]
 
 
 @pytest.mark.parametrize(

@@ -15,19 +15,28 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, Row, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.sql import Select
 
 from .audit import record_audit
 from .errors import NoExportConsent, NotSignedOff, UnknownVersion
-from .models import Assessment, ConsentPurpose, ConversationTurn, Person, SignOff, TeamMember
-from .review import values_at_version
+from .models import (
+    Assessment,
+    ConsentPurpose,
+    ConversationTurn,
+    Person,
+    Revision,
+    SignOff,
+    TeamMember,
+)
+from .review import latest_values
 
 # Bump the minor part for added fields, the major part for anything a reader would trip on;
 # docs/export-schema.json says which it describes.
@@ -132,16 +141,59 @@ def _question(reply: Mapping[str, Any]) -> str | None:
     return next((m["text"] for m in reply.get("messages", []) if m.get("kind") == "question"), None)
 
 
-def conversation_answers(db: Session, assessment: Assessment) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class PlanRows:
+    """The rows an export view is made from besides the assessment itself: its revisions as
+    (subject, plan version, subject id, values) in revision order, and its conversation turns
+    in order. A batch export reads them for a whole batch of plans at once."""
+
+    revisions: list[tuple[str, int, int, dict[str, Any]]] = field(default_factory=list)
+    turns: list[Row[Any]] = field(default_factory=list)
+
+
+_TURN_COLUMNS = (
+    ConversationTurn.assessment_id,
+    ConversationTurn.seq,
+    ConversationTurn.said_text,
+    ConversationTurn.said_label,
+    ConversationTurn.said_button,
+    ConversationTurn.reply,
+    ConversationTurn.by,
+    ConversationTurn.at,
+)
+
+
+def plan_rows(db: Session, assessment_ids: Sequence[int]) -> dict[int, PlanRows]:
+    """The revisions and turns of these assessments, in two queries, by assessment id."""
+    found = {assessment_id: PlanRows() for assessment_id in assessment_ids}
+    revisions = db.execute(
+        select(
+            Revision.assessment_id,
+            Revision.subject,
+            Revision.plan_version,
+            Revision.subject_id,
+            Revision.values,
+        )
+        .where(Revision.assessment_id.in_(assessment_ids))
+        .order_by(Revision.assessment_id, Revision.number)
+    )
+    for assessment_id, *revision in revisions:
+        found[assessment_id].revisions.append(tuple(revision))  # type: ignore[arg-type]
+    turns = db.execute(
+        select(*_TURN_COLUMNS)
+        .where(ConversationTurn.assessment_id.in_(assessment_ids))
+        .order_by(ConversationTurn.assessment_id, ConversationTurn.seq)
+    )
+    for turn in turns:
+        found[turn.assessment_id].turns.append(turn)
+    return found
+
+
+def conversation_answers(turns: Iterable[Row[Any]]) -> list[dict[str, Any]]:
     """Each answer the conversation took, verbatim, beside the question it answered (the one
     asked in the turn before). A pressed button is recorded by the label the person saw."""
     answers = []
     asked: str | None = None
-    turns = db.scalars(
-        select(ConversationTurn)
-        .where(ConversationTurn.assessment_id == assessment.id)
-        .order_by(ConversationTurn.seq)
-    )
     for turn in turns:
         answer = (
             turn.said_text if turn.said_text is not None else (turn.said_label or turn.said_button)
@@ -161,16 +213,24 @@ def conversation_answers(db: Session, assessment: Assessment) -> list[dict[str, 
     return answers
 
 
-def export_view(db: Session, assessment: Assessment, version: int | None = None) -> dict[str, Any]:
+def export_view(
+    db: Session,
+    assessment: Assessment,
+    version: int | None = None,
+    rows: PlanRows | None = None,
+) -> dict[str, Any]:
     """One version of an assessment as plain JSON values: the agreed one unless asked.
 
     Refuses (ExportRefused) a person who did not consent to export, a plan never signed off
-    when no version is asked for, and a version the plan never had.
+    when no version is asked for, and a version the plan never had. `rows` are the plan's
+    revisions and turns where the caller read them already (a batch export does).
     """
     version, agreed = check_exportable(assessment, version)
+    if rows is None:
+        rows = plan_rows(db, [assessment.id])[assessment.id]
     person = assessment.person
     keys = {outcome.id: outcome.key for outcome in assessment.outcomes}
-    outcome_values = values_at_version(db, assessment, version)
+    outcome_values = latest_values(rows.revisions, version)
     outcomes = [
         _outcome(outcome_id, keys.get(outcome_id, ""), values)
         for outcome_id, values in sorted(outcome_values.items())
@@ -187,9 +247,7 @@ def export_view(db: Session, assessment: Assessment, version: int | None = None)
             "due": values.get("due"),
             "status": values["status"],
         }
-        for action_id, values in sorted(
-            values_at_version(db, assessment, version, "action").items()
-        )
+        for action_id, values in sorted(latest_values(rows.revisions, version, "action").items())
         if values.get("outcome_id") in exported
     ]
     cares_for = person.cares_for
@@ -240,13 +298,15 @@ def export_view(db: Session, assessment: Assessment, version: int | None = None)
         ],
         "outcomes": outcomes,
         "actions": actions,
-        "conversation": conversation_answers(db, assessment),
+        "conversation": conversation_answers(rows.turns),
     }
 
 
 def to_json(view: Mapping[str, Any]) -> bytes:
     """The view as UTF-8 JSON, every character as the person wrote it (no \\u escapes)."""
-    return (json.dumps(view, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    # Compact: with an indent, json falls back from its C encoder to pure Python, several
+    # times slower on a batch of thousands; case-management systems read it, not people.
+    return (json.dumps(view, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def neutralise(cell: str) -> str:
@@ -321,7 +381,7 @@ def file_name(view: Mapping[str, Any], fmt: str) -> str:
 # ----------------------------------------------------------------------------- batch exports
 
 
-def _agreed_ids(since: date | None, person: Person | None) -> Select[tuple[int]]:
+def _agreed_ids(since: date | None, person: Person | None) -> Select[Any]:
     signed = select(SignOff.assessment_id)
     if since is not None:
         signed = signed.where(SignOff.at >= datetime.combine(since, time.min, UTC))
@@ -332,18 +392,20 @@ def _agreed_ids(since: date | None, person: Person | None) -> Select[tuple[int]]
 
 
 def count_agreed(db: Session, since: date | None = None, person: Person | None = None) -> int:
-    """How many assessments agreed_assessments will hand out (for progress on long runs)."""
+    """How many assessments agreed_plans will hand out (for progress on long runs)."""
     return db.scalar(select(func.count()).select_from(_agreed_ids(since, person).subquery())) or 0
 
 
-def agreed_assessments(
+def agreed_plans(
     db: Session, since: date | None = None, person: Person | None = None, batch: int = BATCH_SIZE
-) -> Iterator[Assessment]:
-    """Assessments with a signed-off version (since a day, for a person), oldest first.
+) -> Iterator[tuple[Assessment, PlanRows]]:
+    """Assessments with a signed-off version (since a day, for a person), oldest first, each
+    with its revisions and turns for export_view.
 
-    Streams: ids come from the database `batch` at a time and each batch is loaded, handed
-    out and let go (expunged), so memory stays flat whatever the count. The caller must be
-    done with each batch's assessments before asking for the next.
+    Streams: ids come from the database `batch` at a time, and each batch is loaded (in a
+    handful of queries, whatever its size), handed out and let go (expunged), so memory stays
+    flat whatever the count. The caller must be done with each batch's assessments before
+    asking for the next.
     """
     query = _agreed_ids(since, person).order_by(Assessment.id)
     ids = db.execute(query.execution_options(yield_per=batch)).scalars()
@@ -356,10 +418,13 @@ def agreed_assessments(
                 selectinload(Assessment.consents),
                 selectinload(Assessment.sign_offs),
                 selectinload(Assessment.outcomes),
+                joinedload(Assessment.person).joinedload(Person.cares_for),
                 joinedload(Assessment.person).selectinload(Person.team).joinedload(TeamMember.user),
             )
         ).all()
-        yield from loaded
+        rows = plan_rows(db, chunk)
+        for assessment in loaded:
+            yield assessment, rows[assessment.id]
         db.expunge_all()
 
 
@@ -387,7 +452,9 @@ class ExportAudit:
     the files, and a run that fails part way still records what it wrote. Use it as a
     context manager, so the last rows are written however the run ends."""
 
-    def __init__(self, bind: Engine, actor_label: str, every: int = BATCH_SIZE) -> None:
+    def __init__(
+        self, bind: Engine | Connection, actor_label: str, every: int = BATCH_SIZE
+    ) -> None:
         self._bind = bind
         self._actor_label = actor_label
         self._every = every

@@ -8,7 +8,7 @@ commits. The person's words are only ever changed by the person, in the conversa
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -233,18 +233,26 @@ def values_at_version(
 ) -> dict[int, dict]:
     """Each outcome (or action) as it stood in a plan version (the agreed one, for a frozen
     plan), by id."""
-    latest: dict[int, Revision] = {}
-    for revision in db.scalars(
-        select(Revision)
-        .where(
-            Revision.assessment_id == assessment.id,
-            Revision.subject == subject,
-            Revision.plan_version <= version,
-        )
+    # Plain rows, not entities: an export reads this for every plan, and the values are all
+    # it needs.
+    rows = db.execute(
+        select(Revision.subject, Revision.plan_version, Revision.subject_id, Revision.values)
+        .where(Revision.assessment_id == assessment.id, Revision.subject == subject)
         .order_by(Revision.number)
-    ):
-        latest[revision.subject_id] = revision
-    return {outcome_id: dict(revision.values) for outcome_id, revision in latest.items()}
+    )
+    return latest_values(rows, version, subject)
+
+
+def latest_values(
+    revisions: Iterable[tuple[str, int, int, dict]], version: int, subject: str = "outcome"
+) -> dict[int, dict]:
+    """From (subject, plan version, subject id, values) rows in revision order: each record's
+    values as they stood in `version`, by id (later revisions overwrite earlier ones)."""
+    return {
+        subject_id: dict(values)
+        for kind, plan_version, subject_id, values in revisions
+        if kind == subject and plan_version <= version
+    }
 
 
 # ---------------------------------------------------------------- the conversation's record
