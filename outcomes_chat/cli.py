@@ -248,7 +248,7 @@ def reviews_due_command(within_days: int) -> None:
         click.echo(f"{when}\t{state}\t{person.case_reference}\t{person.name}\t{assessment.id}")
 
 
-EXPORT_NOT_YET = ("fhir", "pdf")
+EXPORT_NOT_YET = ("pdf",)
 # A long export says how far it has got every this many plans, on standard error.
 PROGRESS_EVERY = 500
 
@@ -262,7 +262,7 @@ def _command_line_actor() -> str:
 
 
 @click.command("export")
-@click.option("--format", "fmt", required=True, help="json or csv.")
+@click.option("--format", "fmt", required=True, help="json, csv or fhir (an HL7 FHIR Bundle).")
 @click.option(
     "--status",
     type=click.Choice(["agreed"]),
@@ -285,10 +285,10 @@ def export_command(
 ) -> None:
     """Export agreed plans to a folder, one file per assessment version, for case files.
 
-    Files are named <case reference>-<assessment id>-v<version>.<format>, so a rerun replaces
-    them. Plans whose person did not consent to export are left out and counted. Exit status
-    2, writing nothing, on an unknown format, a folder that cannot be written to, a bad date
-    or an unknown case reference. See docs/export.md.
+    Files are named <case reference>-<assessment id>-v<version>.<format> (.fhir.json for
+    fhir), so a rerun replaces them. Plans whose person did not consent to export are left out
+    and counted. Exit status 2, writing nothing, on an unknown format, a folder that cannot be
+    written to, a bad date or an unknown case reference. See docs/export.md.
     """
     from datetime import date
 
@@ -298,9 +298,9 @@ def export_command(
 
     fmt = fmt.strip().lower()
     if fmt in EXPORT_NOT_YET:
-        fail(f"Export as {fmt} is not available yet; choose json or csv.")
+        fail(f"Export as {fmt} is not available yet; choose json, csv or fhir.")
     if fmt not in export.FORMATS:
-        fail(f"There is no export format called {fmt!r}; choose json or csv.")
+        fail(f"There is no export format called {fmt!r}; choose json, csv or fhir.")
     since = None
     if since_text is not None:
         try:
@@ -329,9 +329,13 @@ def export_command(
                 continue
             view = export.export_view(db, assessment, rows=rows)
             name = export.file_name(view, fmt)
+            try:
+                data = export.render(view, fmt)
+            except ValueError as error:  # a FHIR bundle that failed its own checks: a bug
+                fail(f"Could not make {name} ({error}); {written} files were written before it.")
             if not dry_run:
                 try:
-                    export.write_atomically(out_dir, name, export.render(view, fmt))
+                    export.write_atomically(out_dir, name, data)
                 except OSError as error:
                     fail(
                         f"Could not write {name} in {out_dir.as_posix()!r} ({error.strerror}); "

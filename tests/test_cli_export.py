@@ -55,6 +55,30 @@ def test_json_export_writes_each_agreed_plan_once_and_valid(runner, demo, out):
     ]
 
 
+def test_fhir_export_writes_a_valid_bundle_per_agreed_plan(runner, demo, out):
+    from fhir.resources.R4B.bundle import Bundle
+
+    from outcomes_chat.outcomes import export_fhir
+
+    carer, adult, _reviewing = demo
+    result = run(runner, out, "--format", "fhir")
+    assert result.exit_code == 0, result.output
+    assert files(out) == [
+        f"DEMO-0001-{carer.id}-v1.fhir.json",
+        f"DEMO-0002-{adult.id}-v1.fhir.json",
+    ]
+    assert "Wrote 2 fhir files" in result.output and "Left out none." in result.output
+    for name, assessment in zip(files(out), (carer, adult), strict=True):
+        data = (out / name).read_bytes()
+        Bundle.model_validate_json(data)
+        bundle = json.loads(data.decode("utf-8"))
+        export_fhir.check_codes(bundle)
+        goals = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Goal"]
+        assert [g["description"]["text"] for g in goals] == [
+            o.words for o in assessment.outcomes if o.active
+        ]
+
+
 def test_a_rerun_replaces_the_files_rather_than_adding_to_them(runner, demo, out):
     assert run(runner, out, "--format", "json").exit_code == 0
     first = {name: (out / name).read_bytes() for name in files(out)}
@@ -126,7 +150,6 @@ def test_a_batch_read_gives_the_same_views_as_reading_each_plan_alone(db, demo):
     ("extra", "says"),
     [
         (["--format", "xml"], "There is no export format called 'xml'"),
-        (["--format", "fhir"], "Export as fhir is not available yet"),
         (["--format", "pdf"], "Export as pdf is not available yet"),
         (["--format", "json", "--since", "2026-13-01"], "is not a date; give it as YYYY-MM-DD"),
         (["--format", "json", "--since", "yesterday"], "is not a date"),

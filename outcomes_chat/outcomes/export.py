@@ -3,7 +3,8 @@
 An export is a view of one version of a plan, the signed-off (agreed) one unless another is
 asked for, and only ever of a person who agreed to their plan being copied to their case file
 (ConsentPurpose.EXPORT). The person's words go out verbatim, in whatever language they used.
-The JSON follows docs/export-schema.json; the CSV columns are documented in docs/export.md.
+The JSON follows docs/export-schema.json; the CSV columns are documented in docs/export.md;
+HL7 FHIR (a Bundle built from the same view) is in export_fhir.py.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from .review import latest_values
 # Bump the minor part for added fields, the major part for anything a reader would trip on;
 # docs/export-schema.json says which it describes.
 SCHEMA_VERSION = "1.1"
-FORMATS = ("json", "csv")
+FORMATS = ("json", "csv", "fhir")
 # Assessments read from the database at a time by a batch export.
 BATCH_SIZE = 200
 
@@ -368,6 +369,10 @@ def render(view: Mapping[str, Any], fmt: str) -> bytes:
         return to_json(view)
     if fmt == "csv":
         return to_csv(view)
+    if fmt == "fhir":
+        from .export_fhir import to_fhir  # fhir.resources is slow to import: only when asked
+
+        return to_fhir(view)
     raise ValueError(f"unknown export format {fmt!r}")
 
 
@@ -375,7 +380,8 @@ def file_name(view: Mapping[str, Any], fmt: str) -> str:
     """A stable name, so exporting the same version again replaces the file."""
     reference = re.sub(r"[^A-Za-z0-9._-]", "_", view["person"]["case_reference"]).lstrip(".")
     assessment = view["assessment"]
-    return f"{reference or 'person'}-{assessment['id']}-v{assessment['version']}.{fmt}"
+    extension = "fhir.json" if fmt == "fhir" else fmt
+    return f"{reference or 'person'}-{assessment['id']}-v{assessment['version']}.{extension}"
 
 
 # ----------------------------------------------------------------------------- batch exports

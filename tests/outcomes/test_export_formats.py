@@ -25,7 +25,11 @@ def carer_plan(app, db, team, carer_framework):
     allow_export(assessment)
     first = next(o for o in assessment.outcomes if o.active)
     review.add_action(
-        db, assessment, first.id, review.ActionDetails("Ask about a sitter", "Jo", "voluntary"), lead
+        db,
+        assessment,
+        first.id,
+        review.ActionDetails("Ask about a sitter", "Jo", "voluntary"),
+        lead,
     )
     db.commit()
     agree(db, assessment, lead, carer_framework)
