@@ -7,7 +7,7 @@ import os
 import secrets
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from flask import Flask, current_app
@@ -247,11 +247,13 @@ def reviews_due_command(within_days: int) -> None:
         click.echo(f"{when}\t{state}\t{person.case_reference}\t{person.name}\t{assessment.id}")
 
 
-EXPORT_NOT_YET = ("fhir", "pdf")
+EXPORT_NOT_YET = ("fhir",)
+# Formats made by the web layer (web/pdf.py: templates and Babel), beside export.FORMATS.
+EXPORT_PRESENTED = ("pdf",)
 
 
 @click.command("export")
-@click.option("--format", "fmt", required=True, help="json or csv.")
+@click.option("--format", "fmt", required=True, help="json, csv or pdf.")
 @click.option(
     "--status",
     type=click.Choice(["agreed"]),
@@ -287,9 +289,9 @@ def export_command(
 
     fmt = fmt.strip().lower()
     if fmt in EXPORT_NOT_YET:
-        fail(f"Export as {fmt} is not available yet; choose json or csv.")
-    if fmt not in export.FORMATS:
-        fail(f"There is no export format called {fmt!r}; choose json or csv.")
+        fail(f"Export as {fmt} is not available yet; choose json, csv or pdf.")
+    if fmt not in export.FORMATS and fmt not in EXPORT_PRESENTED:
+        fail(f"There is no export format called {fmt!r}; choose json, csv or pdf.")
     since = None
     if since_text is not None:
         try:
@@ -315,7 +317,7 @@ def export_command(
         name = export.file_name(view, fmt)
         if not dry_run:
             try:
-                export.write_atomically(out_dir, name, export.render(view, fmt))
+                export.write_atomically(out_dir, name, _export_render(view, fmt))
             except OSError as error:
                 fail(
                     f"Could not write {name} in {out_dir.as_posix()!r} ({error.strerror}); "
@@ -333,6 +335,16 @@ def export_command(
         )
     else:
         click.echo("Left out none.")
+
+
+def _export_render(view: dict[str, Any], fmt: str) -> bytes:
+    if fmt == "pdf":
+        from .web.pdf import render_pdf
+
+        return render_pdf(view)  # the case-file summary
+    from .outcomes import export
+
+    return export.render(view, fmt)
 
 
 def _write_demo_logins(path: Path, password: str) -> None:

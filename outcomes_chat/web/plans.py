@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from ..database import get_db
-from ..i18n import DEFAULT_LOCALE, format_locale, text_direction
+from ..i18n import DEFAULT_LOCALE, direction_of, format_locale, text_direction
 from ..outcomes import change_picture, review
 from ..outcomes.audit import record_audit
 from ..outcomes.models import Assessment
@@ -23,6 +23,9 @@ from .forms import AGENCY_LABELS, RATING_LABELS
 from .review import framework_of
 
 bp = Blueprint("plans", __name__)
+# dir="{{ words|direction_of }}" on the person's own words, so an answer in Arabic reads right
+# to left in a page or PDF in any language (and Welsh left to right in an Arabic one).
+bp.add_app_template_filter(direction_of, "direction_of")
 
 
 def rating_labels() -> dict[str, str]:
