@@ -248,7 +248,6 @@ def reviews_due_command(within_days: int) -> None:
         click.echo(f"{when}\t{state}\t{person.case_reference}\t{person.name}\t{assessment.id}")
 
 
-EXPORT_NOT_YET = ("pdf",)
 # A long export says how far it has got every this many plans, on standard error.
 PROGRESS_EVERY = 500
 
@@ -262,7 +261,12 @@ def _command_line_actor() -> str:
 
 
 @click.command("export")
-@click.option("--format", "fmt", required=True, help="json, csv or fhir (an HL7 FHIR Bundle).")
+@click.option(
+    "--format",
+    "fmt",
+    required=True,
+    help="json, csv, fhir (an HL7 FHIR Bundle) or pdf (a case-file summary).",
+)
 @click.option(
     "--status",
     type=click.Choice(["agreed"]),
@@ -295,12 +299,11 @@ def export_command(
     from sqlalchemy import select
 
     from .outcomes import export
+    from .web.downloads import EXPORT_FORMATS, render_export
 
     fmt = fmt.strip().lower()
-    if fmt in EXPORT_NOT_YET:
-        fail(f"Export as {fmt} is not available yet; choose json, csv or fhir.")
-    if fmt not in export.FORMATS:
-        fail(f"There is no export format called {fmt!r}; choose json, csv or fhir.")
+    if fmt not in EXPORT_FORMATS:
+        fail(f"There is no export format called {fmt!r}; choose json, csv, fhir or pdf.")
     since = None
     if since_text is not None:
         try:
@@ -330,7 +333,7 @@ def export_command(
             view = export.export_view(db, assessment, rows=rows)
             name = export.file_name(view, fmt)
             try:
-                data = export.render(view, fmt)
+                data = render_export(view, fmt)
             except ValueError as error:  # a FHIR bundle that failed its own checks: a bug
                 fail(f"Could not make {name} ({error}); {written} files were written before it.")
             if not dry_run:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,18 @@ def html_lang(locale: str) -> str:
 def text_direction(locale: str) -> str:
     """'rtl' for right-to-left scripts, else 'ltr'."""
     return "rtl" if locale.split("_")[0] in RTL_LOCALES else "ltr"
+
+
+def direction_of(text: str) -> str:
+    """'rtl' or 'ltr' for a piece of the person's own words, as HTML's dir="auto" decides it:
+    by the first letter with a strong direction. Written out because WeasyPrint ignores auto."""
+    for character in text:
+        kind = unicodedata.bidirectional(character)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
 
 
 def extract_prompts(

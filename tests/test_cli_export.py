@@ -79,6 +79,24 @@ def test_fhir_export_writes_a_valid_bundle_per_agreed_plan(runner, demo, out):
         ]
 
 
+def test_pdf_export_writes_a_case_file_summary_of_each_agreed_plan(runner, demo, out):
+    from tests.web.test_pdf import text_of
+
+    carer, adult, _reviewing = demo
+    result = run(runner, out, "--format", "pdf")
+    assert result.exit_code == 0, result.output
+    assert files(out) == [f"DEMO-0001-{carer.id}-v1.pdf", f"DEMO-0002-{adult.id}-v1.pdf"]
+    assert "Wrote 2 pdf files" in result.output
+    for name, assessment in zip(files(out), (carer, adult), strict=True):
+        text = text_of((out / name).read_bytes())
+        assert f"Case file summary: {assessment.person.name}" in text
+        assert assessment.person.case_reference in text
+        for outcome in assessment.outcomes:
+            if outcome.active:
+                assert " ".join(outcome.words.split()) in text
+    assert "what it must cover" in text_of((out / files(out)[0]).read_bytes())
+
+
 def test_a_rerun_replaces_the_files_rather_than_adding_to_them(runner, demo, out):
     assert run(runner, out, "--format", "json").exit_code == 0
     first = {name: (out / name).read_bytes() for name in files(out)}
@@ -150,7 +168,6 @@ def test_a_batch_read_gives_the_same_views_as_reading_each_plan_alone(db, demo):
     ("extra", "says"),
     [
         (["--format", "xml"], "There is no export format called 'xml'"),
-        (["--format", "pdf"], "Export as pdf is not available yet"),
         (["--format", "json", "--since", "2026-13-01"], "is not a date; give it as YYYY-MM-DD"),
         (["--format", "json", "--since", "yesterday"], "is not a date"),
         (["--format", "json", "--person", "NOPE-1"], "There is no person with case reference"),

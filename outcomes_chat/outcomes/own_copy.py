@@ -1,20 +1,22 @@
 """The person's own copy of their plan: the agreed version, or the draft if none is agreed yet.
 
 Read from the revisions, so the copy shows the plan as it was signed off even while the team
-works on a new version.
+works on a new version. The same plain shape (OwnCopy) is built from an export view, so the
+printable page and the PDF share one template.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import review
-from .models import ActionStatus, Assessment, Revision, SignOff, TeamMember
+from .models import ActionStatus, Assessment, Revision
 
 
 @dataclass(frozen=True)
@@ -40,12 +42,22 @@ class CopyOutcome:
 
 
 @dataclass(frozen=True)
+class CopyLead:
+    """Who to contact: the lead professional's name and agency (an Agency value)."""
+
+    name: str
+    agency: str
+
+
+@dataclass(frozen=True)
 class OwnCopy:
     """Everything the person's copy shows."""
 
-    agreed: SignOff | None
+    called: str
+    language: str
+    agreed_at: datetime | None
     outcomes: list[CopyOutcome]
-    lead: TeamMember | None
+    lead: CopyLead | None
     review_date: date | None
 
 
@@ -89,29 +101,62 @@ def own_copy(db: Session, assessment: Assessment) -> OwnCopy:
             for other in (by_id[key] for key in sorted(by_id))
             if other.get("merged_into_id") == outcome_id
         ]
-        outcomes.append(
-            CopyOutcome(
-                words=values["words"],
-                rating=values.get("rating"),
-                rating_words=values.get("rating_words"),
-                also_said=merged,
-                actions=[
-                    CopyAction(
-                        what=action["what"],
-                        who=action["who"],
-                        agency=action["agency"],
-                        due=date.fromisoformat(action["due"]) if action.get("due") else None,
-                        done=action["status"] == ActionStatus.DONE.value,
-                    )
-                    for action in actions
-                    if action["outcome_id"] == outcome_id
-                    and action["status"] != ActionStatus.DROPPED.value
-                ],
-            )
-        )
+        outcomes.append(_outcome(values, merged, actions, outcome_id))
+    lead = assessment.person.lead
     return OwnCopy(
-        agreed=agreed,
+        called=assessment.person.called,
+        language=assessment.language,
+        agreed_at=agreed.at if agreed is not None else None,
         outcomes=outcomes,
-        lead=assessment.person.lead,
+        lead=CopyLead(lead.user.display_name, lead.user.agency.value) if lead else None,
         review_date=agreed.review_date if agreed is not None else None,
+    )
+
+
+def _outcome(
+    values: Mapping[str, Any],
+    also_said: list[str],
+    actions: list[dict[str, Any]],
+    outcome_id: int,
+) -> CopyOutcome:
+    return CopyOutcome(
+        words=values["words"],
+        rating=values.get("rating"),
+        rating_words=values.get("rating_words"),
+        also_said=also_said,
+        actions=[
+            CopyAction(
+                what=action["what"],
+                who=action["who"],
+                agency=action["agency"],
+                due=date.fromisoformat(action["due"]) if action.get("due") else None,
+                done=action["status"] == ActionStatus.DONE.value,
+            )
+            for action in actions
+            if action["outcome_id"] == outcome_id and action["status"] != ActionStatus.DROPPED.value
+        ],
+    )
+
+
+def own_copy_from_view(view: Mapping[str, Any]) -> OwnCopy:
+    """The copy of the version an export view holds (outcomes.export.export_view).
+
+    The view leaves out outcomes merged into others, so "you also said" stays empty here.
+    """
+    assessment, person = view["assessment"], view["person"]
+    lead = next((member for member in view["team"] if member["lead"]), None)
+    agreed = assessment["agreed"]
+    return OwnCopy(
+        called=person["preferred_name"] or person["name"],
+        language=assessment["language"],
+        agreed_at=datetime.fromisoformat(assessment["agreed_at"]) if agreed else None,
+        outcomes=[
+            _outcome(outcome, [], view["actions"], outcome["id"]) for outcome in view["outcomes"]
+        ],
+        lead=CopyLead(lead["name"], lead["agency"]) if lead else None,
+        review_date=(
+            date.fromisoformat(assessment["review_date"])
+            if agreed and assessment["review_date"]
+            else None
+        ),
     )

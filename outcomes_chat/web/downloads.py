@@ -8,6 +8,7 @@ agreed, is refused with a sentence, and nothing is written.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
@@ -20,6 +21,7 @@ from ..outcomes import export, review
 from ..outcomes.audit import record_audit
 from ..outcomes.errors import NoExportConsent, NotSignedOff, UnknownVersion
 from ..outcomes.models import Assessment
+from .pdf import render_pdf
 
 bp = Blueprint("downloads", __name__)
 
@@ -38,9 +40,22 @@ FORMAT_LABELS = {
 }
 
 
+# Formats made here in the web layer (templates and Babel), beside the export's own.
+PRESENTED_FORMATS = ("pdf",)
+EXPORT_FORMATS = (*export.FORMATS, *PRESENTED_FORMATS)
+
+
+def render_export(view: Mapping[str, Any], fmt: str) -> bytes:
+    """An export view in any of EXPORT_FORMATS (a PDF is the case-file summary). Needs an app
+    context, which requests and the command line have."""
+    if fmt == "pdf":
+        return render_pdf(view, "case_file")
+    return export.render(view, fmt)
+
+
 def offered_formats() -> list[tuple[str, str]]:
     """The formats a team member can download, with their labels, in the order offered."""
-    return [(fmt, str(label)) for fmt, label in FORMAT_LABELS.items() if fmt in export.FORMATS]
+    return [(fmt, str(label)) for fmt, label in FORMAT_LABELS.items() if fmt in EXPORT_FORMATS]
 
 
 @bp.app_context_processor
@@ -62,7 +77,7 @@ def download(assessment_id: int, fmt: str) -> Response | tuple[str, int]:
     assessment = db.get(Assessment, assessment_id)
     if assessment is None or not review.can_review(current_user, assessment):
         abort(404)
-    if fmt not in export.FORMATS:
+    if fmt not in EXPORT_FORMATS:
         abort(404)
     version = request.args.get("version", type=int)
     try:
@@ -82,7 +97,7 @@ def download(assessment_id: int, fmt: str) -> Response | tuple[str, int]:
         )
     except UnknownVersion:
         abort(404)
-    data = export.render(view, fmt)
+    data = render_export(view, fmt)
     exported = f"{assessment.id} v{view['assessment']['version']} {fmt}"
     record_audit(db, current_user, "export", "assessment", exported, assessment.person_id)
     db.commit()

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from ..database import get_db
-from ..i18n import DEFAULT_LOCALE, format_locale, text_direction
+from ..i18n import DEFAULT_LOCALE, direction_of, format_locale, text_direction
 from ..outcomes import change_picture, review
 from ..outcomes.audit import record_audit
 from ..outcomes.models import Assessment
@@ -23,11 +23,19 @@ from .forms import AGENCY_LABELS, RATING_LABELS
 from .review import framework_of
 
 bp = Blueprint("plans", __name__)
+# dir="{{ words|direction_of }}" on the person's own words, so an answer in Arabic reads right
+# to left in a page or PDF in any language (and Welsh left to right in an Arabic one).
+bp.add_app_template_filter(direction_of, "direction_of")
 
 
-def _ratings() -> dict[str, str]:
+def rating_labels() -> dict[str, str]:
     """How it is going, in plain words, in the current locale."""
     return {key: str(label) for key, label in RATING_LABELS.items()}
+
+
+def agency_labels() -> dict[str, str]:
+    """Each agency (by its Agency value) in plain words, in the current locale."""
+    return {agency.value: str(label) for agency, label in AGENCY_LABELS.items()}
 
 
 def _team_only(assessment_id: int) -> Assessment:
@@ -38,7 +46,7 @@ def _team_only(assessment_id: int) -> Assessment:
     return assessment
 
 
-def _copy_locale(language: str) -> str:
+def copy_locale(language: str) -> str:
     """The locale the copy is written in: the conversation's language, where Babel knows it."""
     locale = format_locale(language or DEFAULT_LOCALE)
     try:
@@ -60,14 +68,14 @@ def own_copy_page(assessment_id: int) -> str:
     assessment = _team_only(assessment_id)
     _viewed(assessment, "plan_copy")
     plan = own_copy(get_db(), assessment)
-    with force_locale(_copy_locale(assessment.language)):
+    with force_locale(copy_locale(assessment.language)):
         return render_template(
             "plan_copy.html",
             assessment=assessment,
             person=assessment.person,
             plan=plan,
-            ratings=_ratings(),
-            agencies={agency.value: str(label) for agency, label in AGENCY_LABELS.items()},
+            ratings=rating_labels(),
+            agencies=agency_labels(),
         )
 
 
@@ -92,7 +100,7 @@ def change_page(assessment_id: int) -> str:
         columns, [(d.id, _(d.plain_label)) for d in framework.domains]
     )
     labels = [_moment_label(column) for column in columns]
-    ratings = _ratings()
+    ratings = rating_labels()
     person = assessment.person
     text = change_picture.ChartText(
         title=_("How things have changed for %(name)s", name=person.called),

@@ -121,3 +121,23 @@ def test_the_pages_say_why_a_plan_without_consent_is_not_offered(client, db, agr
     page = client.get(f"/assessments/{agreed.id}/review").get_data(as_text=True)
     assert "/export/" not in page
     assert "did not agree to their plan being copied to their case file" in page
+
+
+@pytest.mark.parametrize(
+    ("fmt", "mimetype", "starts"),
+    [
+        ("fhir", "application/fhir+json", b'{"resourceType":"Bundle"'),
+        ("pdf", "application/pdf", b"%PDF-"),
+    ],
+)
+def test_fhir_and_pdf_downloads_are_the_real_documents(client, db, agreed, fmt, mimetype, starts):
+    login(client, "amir")
+    response = client.get(f"/assessments/{agreed.id}/export/{fmt}")
+    assert response.status_code == 200
+    assert response.mimetype == mimetype
+    assert response.data.startswith(starts)
+    assert (
+        f"-{agreed.id}-v1.{'fhir.json' if fmt == 'fhir' else 'pdf'}"
+        in response.headers["Content-Disposition"]
+    )
+    assert [e.object_id for e in exports(db)] == [f"{agreed.id} v1 {fmt}"]
