@@ -7,7 +7,7 @@ import os
 import secrets
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from flask import Flask, current_app
@@ -368,6 +368,11 @@ def _import_refusal(name: str, error: RuleError) -> str:
     return f"{name} could not be imported ({error.code})."
 
 
+def _is_carer(view: dict[str, Any]) -> bool:
+    person = view.get("person")
+    return isinstance(person, dict) and person.get("kind") == "carer"
+
+
 def _schema_version() -> str:
     from .outcomes.export import SCHEMA_VERSION
 
@@ -395,16 +400,22 @@ def import_command(paths: tuple[Path, ...], dry_run: bool) -> None:
 
     db = get_db()
     frameworks = known_frameworks(Path(current_app.config["PROMPTS_DIR"]))
-    done: list[str] = []
+    views: list[tuple[str, dict[str, Any]]] = []
     for path in paths:
         name = path.as_posix()
         try:
-            data = path.read_bytes()
+            views.append((name, load_view(path.read_bytes())))
         except OSError as error:
-            db.rollback()
             fail(f"Could not read {name} ({error.strerror}). Nothing was imported.")
+        except RuleError as error:
+            fail(_import_refusal(name, error) + " Nothing was imported.")
+    # A carer is linked to the person they care for when that person is here already: the
+    # plans of people who are not carers go first.
+    views.sort(key=lambda item: _is_carer(item[1]))
+    done: list[str] = []
+    for name, view in views:
         try:
-            assessment = import_view(db, load_view(data), IMPORTED_BY, frameworks)
+            assessment = import_view(db, view, IMPORTED_BY, frameworks)
         except RuleError as error:
             db.rollback()
             fail(_import_refusal(name, error) + " Nothing was imported.")
