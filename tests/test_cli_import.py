@@ -153,7 +153,7 @@ def test_the_accounts_are_not_touched(runner, db, exported):
     assert person is not None and person.team == []
 
 
-def test_an_imported_plan_opens_in_every_page_and_its_transcript_replays(
+def test_an_imported_plan_opens_replays_its_transcript_and_can_be_reviewed(
     app, runner, client, db, exported
 ):
     paths, views = exported
@@ -186,3 +186,12 @@ def test_an_imported_plan_opens_in_every_page_and_its_transcript_replays(
     assert [s.get("text") or s.get("label") for s in said] == [a["answer"] for a in conversation]
     assert joined["turns"][-1]["reply"]["finished"] is True
     sio.disconnect(namespace="/chat")
+    # The plan can be reviewed here, as an agreed plan made here can.
+    started = client.post(
+        f"/assessments/{assessment.id}/review/start-review",
+        data={"language": "en", "consent_record": "y", "consent_share": "y"},
+    )
+    assert started.status_code == 302, started.get_data(as_text=True)
+    review_of = db.scalar(select(Assessment).where(Assessment.review_of_id == assessment.id))
+    assert review_of is not None
+    assert {o.review_of_id for o in review_of.outcomes} == {o.id for o in assessment.outcomes}
