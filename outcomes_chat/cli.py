@@ -8,7 +8,7 @@ import os
 import secrets
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from flask import Flask, current_app
@@ -357,6 +357,111 @@ def export_command(
         click.echo("Left out none.")
 
 
+IMPORTED_BY = "outcomes-chat import"
+
+
+def _import_refusal(name: str, error: RuleError) -> str:
+    """A sentence saying why a file was not imported."""
+    from .outcomes import errors
+
+    if isinstance(error, errors.InvalidImport):
+        return f"{name} is not an export this instance can read: {error.detail}."
+    if isinstance(error, errors.UnsupportedSchemaVersion):
+        return (
+            f"{name} has export schema version {error.detail}; this instance reads 1.0 to "
+            f"{_schema_version()}. Import it with the version of outcomes_chat that wrote it, "
+            "or a newer one."
+        )
+    if isinstance(error, errors.UnknownFramework):
+        return (
+            f"{name} is a plan made with the {error.detail!r} framework, "
+            "which this instance does not have."
+        )
+    if isinstance(error, errors.DuplicateImport):
+        return (
+            f"{name} is already here: this instance holds the plan for {error.detail} "
+            "signed off at the same time."
+        )
+    if isinstance(error, errors.PersonClash):
+        return (
+            f"{name} is for case reference {error.detail}, but the person here with that case "
+            "reference has another name or kind; check which person it is before importing."
+        )
+    return f"{name} could not be imported ({error.code})."
+
+
+def _is_carer(view: dict[str, Any]) -> bool:
+    person = view.get("person")
+    return isinstance(person, dict) and person.get("kind") == "carer"
+
+
+def _schema_version() -> str:
+    from .outcomes.export import SCHEMA_VERSION
+
+    return SCHEMA_VERSION
+
+
+@click.command("import")
+@click.argument(
+    "paths", metavar="FILE...", nargs=-1, required=True, type=click.Path(path_type=Path)
+)
+@click.option("--dry-run", is_flag=True, help="Check the files and say what would be imported.")
+@with_appcontext
+def import_command(paths: tuple[Path, ...], dry_run: bool) -> None:
+    """Import exported assessments (JSON files written by `export --format json`).
+
+    Each becomes an agreed, finished, read-only plan; its person is matched by case reference
+    (and must have the same name and kind) or created. All files are imported together, or
+    none: exit status 2 with a sentence, changing nothing, on a missing file, a file that is
+    not an export, an unknown framework, a plan version already here or a person clash. See
+    docs/export.md.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .outcomes.import_plans import import_view, known_frameworks, load_view
+
+    db = get_db()
+    frameworks = known_frameworks(Path(current_app.config["PROMPTS_DIR"]))
+    views: list[tuple[str, dict[str, Any]]] = []
+    for path in paths:
+        name = path.as_posix()
+        try:
+            views.append((name, load_view(path.read_bytes())))
+        except OSError as error:
+            fail(f"Could not read {name} ({error.strerror}). Nothing was imported.")
+        except RuleError as error:
+            fail(_import_refusal(name, error) + " Nothing was imported.")
+    # A carer is linked to the person they care for when that person is here already: the
+    # plans of people who are not carers go first.
+    views.sort(key=lambda item: _is_carer(item[1]))
+    done: list[str] = []
+    for name, view in views:
+        try:
+            assessment = import_view(db, view, IMPORTED_BY, frameworks)
+        except RuleError as error:
+            db.rollback()
+            fail(_import_refusal(name, error) + " Nothing was imported.")
+        except SQLAlchemyError as error:
+            db.rollback()
+            fail(
+                f"The database refused {name} ({type(error).__name__}); nothing was imported. "
+                "Check that the database is reachable and migrated (outcomes-chat db upgrade)."
+            )
+        person = assessment.person
+        done.append(f"{person.name} ({person.case_reference}), version {assessment.version}")
+    if dry_run:
+        db.rollback()
+    else:
+        db.commit()
+    verb = "Would import" if dry_run else "Imported"
+    if len(done) == 1:
+        click.echo(f"{verb} 1 assessment for {done[0]}.")
+    else:
+        click.echo(f"{verb} {len(done)} assessments:")
+        for line in done:
+            click.echo(f"  {line}")
+
+
 def _write_demo_logins(path: Path, password: str) -> None:
     lines = [
         f"  {username:<8} {name} ({role.value.replace('_', ' ')}, {agency.value})"
@@ -413,6 +518,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(reviews)
     app.cli.add_command(export_command)
+    app.cli.add_command(import_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(talk)
     app.cli.add_command(classify)

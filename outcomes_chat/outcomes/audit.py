@@ -10,7 +10,10 @@ from sqlalchemy.orm import Session
 from .models import AuditEvent, User
 
 # take_part: a team member who did not start a conversation chose to answer in it.
-ACTIONS = frozenset({"view", "create", "change", "export", "sign_off", "delete", "take_part"})
+# import: an exported assessment restored from a file (outcomes.import_plans).
+ACTIONS = frozenset(
+    {"view", "create", "change", "export", "import", "sign_off", "delete", "take_part"}
+)
 
 
 def record_audit(

@@ -183,3 +183,43 @@ class UnknownVersion(ExportRefused):
     """The version asked for is not one this plan has had."""
 
     code = "unknown_version"
+
+
+class ImportRefused(RuleError):
+    """An exported file that cannot be imported as it is; nothing was changed."""
+
+    code = "import_refused"
+
+
+class InvalidImport(ImportRefused):
+    """Not an export: not JSON, or not what the export schema describes (`detail` names the
+    field and what is wrong with it)."""
+
+    code = "invalid_import"
+
+
+class UnsupportedSchemaVersion(ImportRefused):
+    """A file of an export schema version this instance cannot read (another major version,
+    or a newer minor one)."""
+
+    code = "unsupported_schema_version"
+
+
+class UnknownFramework(ImportRefused):
+    """The plan was made with a framework this instance does not have."""
+
+    code = "unknown_framework"
+
+
+class DuplicateImport(ImportRefused):
+    """This instance already holds that plan version: the same person, framework, version and
+    sign-off time."""
+
+    code = "duplicate_import"
+
+
+class PersonClash(ImportRefused):
+    """A person here has the file's case reference but another name or kind: importing would
+    merge two people."""
+
+    code = "person_clash"

@@ -75,8 +75,9 @@ TEAM_FIELDS = ("note", "practitioner_view", "person_view", "impact", "achieved")
 ACHIEVED = ("achieved", "partly", "not_achieved")
 OUTCOME_FIELDS = (*CONVERSATION_FIELDS, *TEAM_FIELDS, "removed_in_review", "merged_into_id")
 ACTION_FIELDS = ("outcome_id", "what", "who", "agency", "due", "status")
-# Changes that make a record: its first revision, based on nothing.
-NEW_RECORD_CHANGES = ("conversation", "raised", "added", "carried_over")
+# Changes that make a record: its first revision, based on nothing. "imported": restored from
+# an exported file (outcomes.import_plans).
+NEW_RECORD_CHANGES = ("conversation", "raised", "added", "carried_over", "imported")
 
 
 def outcome_values(outcome: RecordedOutcome) -> dict[str, Any]:
@@ -169,11 +170,14 @@ def record_revision(
     assessment: Assessment,
     record: RecordedOutcome | OutcomeAction,
     change: str,
-    by: User,
+    by: User | str,
 ) -> Revision:
-    """The first revision of a record made by a service elsewhere (e.g. a carried-over action)."""
+    """The first revision of a record made by a service elsewhere (e.g. a carried-over action);
+    `by` is an account, or who in words when no account of this instance made it."""
     if change not in NEW_RECORD_CHANGES:
         raise ValueError(f"{change!r} does not make a new record")
+    if isinstance(by, str):
+        return _revise(db, assessment, record, change, {}, None, by)
     return _revise(db, assessment, record, change, {}, by, by.display_name)
 
 
