@@ -7,6 +7,9 @@ import getpass
 import os
 import secrets
 import sys
+from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -252,6 +255,22 @@ def reviews_due_command(within_days: int) -> None:
 PROGRESS_EVERY = 500
 
 
+# Formats whose files take most of an export's time to make (validation, layout): made in
+# worker processes, one per CPU, unless --jobs says otherwise.
+HEAVY_FORMATS = ("fhir", "pdf")
+
+
+def _default_jobs(fmt: str) -> int:
+    return (os.cpu_count() or 1) if fmt in HEAVY_FORMATS else 1
+
+
+def _worker_app(app: Flask) -> None:
+    """In an export worker (forked): the app's context for templates and Babel. The worker never
+    touches the database, so it forgets the parent's pooled connections without closing them."""
+    app.app_context().push()
+    get_db().get_bind().engine.dispose(close=False)
+
+
 def _command_line_actor() -> str:
     """Who the audit log names for a command: the account that ran it, where known."""
     try:
@@ -278,6 +297,11 @@ def _command_line_actor() -> str:
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path))
 @click.option("--person", "reference", help="Only this person's plans, by case reference.")
 @click.option("--dry-run", is_flag=True, help="Say what would be written; write nothing.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Processes making the files (default: one per CPU for fhir and pdf, else 1).",
+)
 @with_appcontext
 def export_command(
     fmt: str,
@@ -286,6 +310,7 @@ def export_command(
     out_dir: Path,
     reference: str | None,
     dry_run: bool,
+    jobs: int | None,
 ) -> None:
     """Export agreed plans to a folder, one file per assessment version, for case files.
 
@@ -321,31 +346,44 @@ def export_command(
         if person is None:
             fail(f"There is no person with case reference {reference!r}. Nothing was written.")
     total = export.count_agreed(db, since, person)
-    written = no_consent = seen = 0
-    with export.ExportAudit(db.get_bind(), _command_line_actor()) as audit:
+    counts = {"seen": 0, "no_consent": 0}
+
+    def consented_views() -> Iterator[tuple[tuple[int, int, int, str], dict[str, Any]]]:
         for assessment, rows in export.agreed_plans(db, since, person):
-            seen += 1
-            if seen % PROGRESS_EVERY == 0:
-                click.echo(f"{seen} of {total} plans done…", err=True)
+            counts["seen"] += 1
+            if counts["seen"] % PROGRESS_EVERY == 0:
+                click.echo(f"{counts['seen']} of {total} plans done…", err=True)
             if not export.export_consented(assessment):
-                no_consent += 1
+                counts["no_consent"] += 1
                 continue
             view = export.export_view(db, assessment, rows=rows)
+            version = view["assessment"]["version"]
             name = export.file_name(view, fmt)
-            try:
-                data = render_export(view, fmt)
-            except ValueError as error:  # a FHIR bundle that failed its own checks: a bug
-                fail(f"Could not make {name} ({error}); {written} files were written before it.")
-            if not dry_run:
-                try:
-                    export.write_atomically(out_dir, name, data)
-                except OSError as error:
-                    fail(
-                        f"Could not write {name} in {out_dir.as_posix()!r} ({error.strerror}); "
-                        f"{written} files were written before it."
-                    )
-                audit.exported(assessment, view["assessment"]["version"], fmt)
-            written += 1
+            yield (assessment.id, assessment.person_id, version, name), view
+
+    jobs = jobs if jobs is not None else _default_jobs(fmt)
+    made = export.rendered_in_order(
+        consented_views(), partial(render_export, fmt=fmt), jobs, _worker_app, (current_app,)
+    )
+    written = 0
+    with export.ExportAudit(db.get_bind(), _command_line_actor()) as audit:
+        try:
+            for (assessment_id, person_id, version, name), data in made:
+                if not dry_run:
+                    try:
+                        export.write_atomically(out_dir, name, data)
+                    except OSError as error:
+                        fail(
+                            f"Could not write {name} in {out_dir.as_posix()!r} "
+                            f"({error.strerror}); {written} files were written before it."
+                        )
+                    audit.exported(assessment_id, person_id, version, fmt)
+                written += 1
+        except ValueError as error:  # a FHIR bundle that failed its own checks: a bug
+            fail(f"Could not make a {fmt} file ({error}); {written} files were written before it.")
+        except BrokenProcessPool:
+            fail(f"A worker process stopped unexpectedly; {written} files were written before it.")
+    no_consent = counts["no_consent"]
     verb = "Would write" if dry_run else "Wrote"
     click.echo(f"{verb} {written} {fmt} file{'s' * (written != 1)} to {out_dir.as_posix()}.")
     if no_consent:

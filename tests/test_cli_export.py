@@ -234,3 +234,34 @@ def test_a_long_run_says_how_far_it_has_got(runner, demo, out, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "1 of 2 plans done" in result.stderr and "2 of 2 plans done" in result.stderr
     assert "plans done" not in result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["fhir", "pdf"])
+def test_worker_processes_write_the_same_files_as_one_process(runner, demo, tmp_path, fmt):
+    alone, together = tmp_path / "alone", tmp_path / "together"
+    alone.mkdir()
+    together.mkdir()
+    assert run(runner, alone, "--format", fmt, "--jobs", "1").exit_code == 0
+    result = run(runner, together, "--format", fmt, "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    assert f"Wrote 2 {fmt} files" in result.output
+    assert files(together) == files(alone)
+    if fmt == "fhir":  # a PDF carries its creation time; a bundle is the same byte for byte
+        for name in files(alone):
+            assert (together / name).read_bytes() == (alone / name).read_bytes()
+
+
+def test_a_file_that_fails_its_checks_in_a_worker_stops_the_run_with_a_sentence(
+    runner, demo, out, monkeypatch
+):
+    from outcomes_chat.outcomes import export_fhir
+
+    def broken(_bundle):
+        raise export_fhir.InvalidCode("Goal.lifecycleStatus: code 'done' is not allowed")
+
+    monkeypatch.setattr(export_fhir, "check_codes", broken)
+    result = run(runner, out, "--format", "fhir", "--jobs", "2")
+    assert result.exit_code == 2
+    assert "Could not make a fhir file" in result.output and "'done'" in result.output
+    assert "Traceback" not in result.output
+    assert files(out) == []

@@ -13,14 +13,17 @@ import contextlib
 import csv
 import io
 import json
+import multiprocessing
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Row, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -45,6 +48,11 @@ SCHEMA_VERSION = "1.1"
 FORMATS = ("json", "csv", "fhir")
 # Assessments read from the database at a time by a batch export.
 BATCH_SIZE = 200
+# Renderings a worker process may have queued ahead of the writer (memory stays flat).
+QUEUED_PER_WORKER = 4
+
+Meta = TypeVar("Meta")
+Made = TypeVar("Made")
 
 # The outcome's own columns, as the JSON names them.
 OUTCOME_COLUMNS = (
@@ -466,9 +474,9 @@ class ExportAudit:
         self._every = every
         self._pending: list[tuple[str, int]] = []
 
-    def exported(self, assessment: Assessment, version: int, fmt: str) -> None:
+    def exported(self, assessment_id: int, person_id: int, version: int, fmt: str) -> None:
         """Note that this version of the assessment was written as `fmt`."""
-        self._pending.append((f"{assessment.id} v{version} {fmt}", assessment.person_id))
+        self._pending.append((f"{assessment_id} v{version} {fmt}", person_id))
         if len(self._pending) >= self._every:
             self.flush()
 
@@ -489,3 +497,41 @@ class ExportAudit:
 
     def __exit__(self, *_exc: object) -> None:
         self.flush()
+
+
+def rendered_in_order(
+    items: Iterable[tuple[Meta, Mapping[str, Any]]],
+    render: Callable[[Mapping[str, Any]], Made],
+    jobs: int = 1,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> Iterator[tuple[Meta, Made]]:
+    """Each (meta, view) with its view rendered, in the order given.
+
+    With more than one job the rendering (FHIR validation, PDF layout: the CPU-heavy part of a
+    batch) runs in that many forked worker processes while this one goes on reading, with a
+    bounded number of views queued, so memory stays flat. `render` must be a module-level
+    function; `initializer(*initargs)` runs once in each worker (for an app context, say).
+    An exception raised by `render` comes out here, at its item.
+    """
+    if jobs <= 1:
+        for meta, view in items:
+            yield meta, render(view)
+        return
+    # Forked, the workers start at once with everything already imported, and the initializer's
+    # arguments (an app, say) are inherited rather than pickled.
+    context = multiprocessing.get_context("fork")
+    queued: deque[tuple[Meta, Future[Made]]] = deque()
+    with ProcessPoolExecutor(jobs, context, initializer, initargs) as pool:
+        try:
+            for meta, view in items:
+                queued.append((meta, pool.submit(render, view)))
+                if len(queued) >= jobs * QUEUED_PER_WORKER:
+                    done, future = queued.popleft()
+                    yield done, future.result()
+            while queued:
+                done, future = queued.popleft()
+                yield done, future.result()
+        finally:
+            for _meta, future in queued:
+                future.cancel()
