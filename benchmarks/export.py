@@ -366,6 +366,8 @@ def child(args: argparse.Namespace) -> None:
     else:
         result = run_views(args.database_url, what)
     result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # The export's worker processes (fhir and pdf): the largest of them.
+    result["worker_peak_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps(result))
 
 
@@ -452,10 +454,12 @@ def _line(
     count: int, what: str, result: dict[str, Any], assessments: int, plain: float | None
 ) -> None:
     rate = assessments / result["seconds"]
-    ratio = f"{result['seconds'] / plain:5.2f}x" if plain else ""
+    ratio = f"{result['seconds'] / plain:5.2f}x" if plain else "      "
+    workers = result.get("worker_peak_mb", 0) > 0
     print(
         f"{count:>6}  {what:<22} {rate:>11.0f} {result['seconds']:>8.2f} {result['files']:>6} "
         f"{result['peak_mb']:>8.1f}  {ratio}"
+        + (f"  (workers: {result['worker_peak_mb']:.1f} MB each at most)" if workers else "")
     )
 
 
