@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -197,23 +196,6 @@ def test_at_most_three_suggestions_best_first_with_what_was_heard(sample) -> Non
     assert len(found) == 3
     assert [s.score for s in found] == sorted((s.score for s in found), reverse=True)
     assert all(s.heard for s in found)
-
-
-def test_matching_is_fast_enough_for_a_page_of_many_outcomes(sample) -> None:
-    said = [
-        "Money is tight since I stopped work and the bills keep coming in the winter",
-        "To have a proper night's sleep and a break from looking after him",
-        "He gets confused and I worry he will fall on the stairs at night",
-    ]
-    rounds = []
-    for _ in range(5):  # the best of five rounds, so a busy machine does not fail it
-        start = time.perf_counter()
-        for _ in range(10):
-            suggest(sample, said, ["My health and wellbeing", "My health"])
-        rounds.append((time.perf_counter() - start) / 10)
-    per_outcome = min(rounds)
-    # A review page with 40 outcomes spends well under a tenth of a second on suggestions.
-    assert per_outcome < 0.0025, f"{per_outcome * 1000:.2f} ms per outcome"
 
 
 # ------------------------------------------------------------------------------- cache
