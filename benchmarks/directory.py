@@ -3,11 +3,12 @@
 Usage: python benchmarks/directory.py [DIRECTORY.yaml]
 
 For each real quote in the tuning part of tests/data/recognition (words of carers and
-service users, each said once, so nothing is served from a cache) it times `directory.suggest` as the review page
-calls it (the outcome's words and its area labels), and beside it the plainest fuzzy lookup:
-rapidfuzz's extractOne of the quote against every keyword of the directory. It prints the
-milliseconds per outcome of each, their ratio, and what a review page of 40 outcomes would
-spend on suggestions (the aim: well under a tenth of a second).
+service users, each said once, so nothing is served from a cache) it times
+`directory.suggest` as the review page calls it (the outcome's words and its area labels),
+and beside it the plainest fuzzy lookup: rapidfuzz's extractOne of the quote against every
+keyword of the directory. It prints the milliseconds per outcome of each, their ratio, and
+what a review page of 40 outcomes would spend on suggestions (the aim: well under a tenth
+of a second).
 """
 
 from __future__ import annotations
