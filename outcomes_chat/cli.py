@@ -264,6 +264,26 @@ def _default_jobs(fmt: str) -> int:
     return (os.cpu_count() or 1) if fmt in HEAVY_FORMATS else 1
 
 
+class FileNotWritten(Exception):
+    """A file an export could not write: its name, and why (picklable: it crosses from a
+    worker process)."""
+
+
+def _make_file(job: tuple[dict[str, Any], str], fmt: str, out_dir: Path | None) -> None:
+    """Make one export file and write it (only make it, on a dry run)."""
+    from .outcomes import export
+    from .web.downloads import render_export
+
+    view, name = job
+    data = render_export(view, fmt)
+    if out_dir is None:
+        return
+    try:
+        export.write_atomically(out_dir, name, data)
+    except OSError as error:
+        raise FileNotWritten(name, error.strerror) from None
+
+
 def _worker_app(app: Flask) -> None:
     """In an export worker (forked): the app's context for templates and Babel. The worker never
     touches the database, so it forgets the parent's pooled connections without closing them."""
@@ -324,7 +344,7 @@ def export_command(
     from sqlalchemy import select
 
     from .outcomes import export
-    from .web.downloads import EXPORT_FORMATS, render_export
+    from .web.downloads import EXPORT_FORMATS
 
     fmt = fmt.strip().lower()
     if fmt not in EXPORT_FORMATS:
@@ -348,7 +368,7 @@ def export_command(
     total = export.count_agreed(db, since, person)
     counts = {"seen": 0, "no_consent": 0}
 
-    def consented_views() -> Iterator[tuple[tuple[int, int, int, str], dict[str, Any]]]:
+    def consented_views() -> Iterator[tuple[tuple[int, int, int], tuple[dict[str, Any], str]]]:
         for assessment, rows in export.agreed_plans(db, since, person):
             counts["seen"] += 1
             if counts["seen"] % PROGRESS_EVERY == 0:
@@ -359,26 +379,24 @@ def export_command(
             view = export.export_view(db, assessment, rows=rows)
             version = view["assessment"]["version"]
             name = export.file_name(view, fmt)
-            yield (assessment.id, assessment.person_id, version, name), view
+            yield (assessment.id, assessment.person_id, version), (view, name)
 
     jobs = jobs if jobs is not None else _default_jobs(fmt)
-    made = export.rendered_in_order(
-        consented_views(), partial(render_export, fmt=fmt), jobs, _worker_app, (current_app,)
-    )
+    make = partial(_make_file, fmt=fmt, out_dir=None if dry_run else out_dir)
+    made = export.made_in_order(consented_views(), make, jobs, _worker_app, (current_app,))
     written = 0
     with export.ExportAudit(db.get_bind(), _command_line_actor()) as audit:
         try:
-            for (assessment_id, person_id, version, name), data in made:
+            for (assessment_id, person_id, version), _made in made:
                 if not dry_run:
-                    try:
-                        export.write_atomically(out_dir, name, data)
-                    except OSError as error:
-                        fail(
-                            f"Could not write {name} in {out_dir.as_posix()!r} "
-                            f"({error.strerror}); {written} files were written before it."
-                        )
                     audit.exported(assessment_id, person_id, version, fmt)
                 written += 1
+        except FileNotWritten as error:
+            name, why = error.args
+            fail(
+                f"Could not write {name} in {out_dir.as_posix()!r} ({why}); "
+                f"{written} files were written before it."
+            )
         except ValueError as error:  # a FHIR bundle that failed its own checks: a bug
             fail(f"Could not make a {fmt} file ({error}); {written} files were written before it.")
         except BrokenProcessPool:

@@ -265,3 +265,18 @@ def test_a_file_that_fails_its_checks_in_a_worker_stops_the_run_with_a_sentence(
     assert "Could not make a fhir file" in result.output and "'done'" in result.output
     assert "Traceback" not in result.output
     assert files(out) == []
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_file_that_cannot_be_written_stops_the_run_with_its_name(
+    runner, demo, out, monkeypatch, jobs
+):
+    def full_disk(folder, name, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(export, "write_atomically", full_disk)
+    result = run(runner, out, "--format", "fhir", "--jobs", jobs)
+    assert result.exit_code == 2
+    assert "Could not write DEMO-0001-" in result.output
+    assert "No space left on device" in result.output and "0 files were written" in result.output
+    assert "Traceback" not in result.output

@@ -52,6 +52,7 @@ BATCH_SIZE = 200
 QUEUED_PER_WORKER = 4
 
 Meta = TypeVar("Meta")
+Job = TypeVar("Job")
 Made = TypeVar("Made")
 
 # The outcome's own columns, as the JSON names them.
@@ -499,24 +500,25 @@ class ExportAudit:
         self.flush()
 
 
-def rendered_in_order(
-    items: Iterable[tuple[Meta, Mapping[str, Any]]],
-    render: Callable[[Mapping[str, Any]], Made],
+def made_in_order(
+    items: Iterable[tuple[Meta, Job]],
+    make: Callable[[Job], Made],
     jobs: int = 1,
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
 ) -> Iterator[tuple[Meta, Made]]:
-    """Each (meta, view) with its view rendered, in the order given.
+    """Each (meta, job) with what `make` made of the job, in the order given.
 
-    With more than one job the rendering (FHIR validation, PDF layout: the CPU-heavy part of a
-    batch) runs in that many forked worker processes while this one goes on reading, with a
-    bounded number of views queued, so memory stays flat. `render` must be a module-level
-    function; `initializer(*initargs)` runs once in each worker (for an app context, say).
-    An exception raised by `render` comes out here, at its item.
+    With more than one job the making (FHIR validation, PDF layout, writing the file: the
+    heavy part of a batch) runs in that many forked worker processes while this one goes on
+    reading, with a bounded number of jobs queued, so memory stays flat. `make` must be a
+    module-level function (or a partial of one); `initializer(*initargs)` runs once in each
+    worker (for an app context, say). An exception raised by `make` comes out here, at its
+    item, and the jobs queued after it are cancelled.
     """
     if jobs <= 1:
-        for meta, view in items:
-            yield meta, render(view)
+        for meta, job in items:
+            yield meta, make(job)
         return
     # Forked, the workers start at once with everything already imported, and the initializer's
     # arguments (an app, say) are inherited rather than pickled.
@@ -524,8 +526,8 @@ def rendered_in_order(
     queued: deque[tuple[Meta, Future[Made]]] = deque()
     with ProcessPoolExecutor(jobs, context, initializer, initargs) as pool:
         try:
-            for meta, view in items:
-                queued.append((meta, pool.submit(render, view)))
+            for meta, job in items:
+                queued.append((meta, pool.submit(make, job)))
                 if len(queued) >= jobs * QUEUED_PER_WORKER:
                     done, future = queued.popleft()
                     yield done, future.result()
