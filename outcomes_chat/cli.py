@@ -382,6 +382,7 @@ def export_command(
             yield (assessment.id, assessment.person_id, version), (view, name)
 
     jobs = jobs if jobs is not None else _default_jobs(fmt)
+    export.prepare(fmt)
     make = partial(_make_file, fmt=fmt, out_dir=None if dry_run else out_dir)
     made = export.made_in_order(consented_views(), make, jobs, _worker_app, (current_app,))
     written = 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import gc
 import io
 import json
 import multiprocessing
@@ -372,6 +373,15 @@ def to_csv(view: Mapping[str, Any]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def prepare(fmt: str) -> None:
+    """Pay a format's one-time costs (imports, building validators) now: a batch export calls
+    this before it forks its workers, so they inherit what was built."""
+    if fmt == "fhir":
+        from .export_fhir import warm_up
+
+        warm_up()
+
+
 def render(view: Mapping[str, Any], fmt: str) -> bytes:
     """The view in one of FORMATS."""
     if fmt == "json":
@@ -523,6 +533,9 @@ def made_in_order(
     # Forked, the workers start at once with everything already imported, and the initializer's
     # arguments (an app, say) are inherited rather than pickled.
     context = multiprocessing.get_context("fork")
+    # What exists now stays out of the collector's way in every worker: collections there
+    # would walk (and so copy, page by page) the whole inherited heap.
+    gc.freeze()
     queued: deque[tuple[Meta, Future[Made]]] = deque()
     with ProcessPoolExecutor(jobs, context, initializer, initargs) as pool:
         try:

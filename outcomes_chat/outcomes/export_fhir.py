@@ -627,3 +627,80 @@ def to_fhir(view: Mapping[str, Any]) -> bytes:
     validate(bundle)
     # Compact: machine output, and indenting makes json use its slow pure-Python encoder.
     return json.dumps(bundle, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+# A small plan touching every kind of resource the bundle holds, for warm_up.
+_WARM_UP_VIEW: dict[str, Any] = {
+    "schema_version": "1.1",
+    "assessment": {
+        "id": 1,
+        "framework": "carer",
+        "language": "en",
+        "version": 1,
+        "agreed": True,
+        "agreed_at": "2026-01-01T00:00:00+00:00",
+        "agreed_by": "Lead",
+        "review_date": "2026-04-01",
+        "not_covered": ["x"],
+        "review_of_id": None,
+    },
+    "person": {
+        "name": "Person",
+        "preferred_name": None,
+        "case_reference": "WARM-UP",
+        "kind": "carer",
+        "preferred_language": "en",
+        "cares_for": {"name": "Cared for", "case_reference": None},
+    },
+    "team": [{"name": "Lead", "agency": "health", "role": "Nurse", "lead": True}],
+    "consents": [{"purpose": "export", "given": True, "recorded_at": "2026-01-01T00:00:00+00:00"}],
+    "outcomes": [
+        {
+            "id": 1,
+            "key": "1",
+            "words": "words",
+            "domains": ["health_wellbeing"],
+            "rating": "met",
+            "rating_words": None,
+            "wish": None,
+            "helps": "help",
+            "barriers": None,
+            "who_could_help": None,
+            "previous_rating": None,
+            "update": None,
+            "note": None,
+            "practitioner_view": None,
+            "person_view": None,
+            "impact": None,
+            "achieved": None,
+        }
+    ],
+    "actions": [
+        {
+            "id": 1,
+            "outcome_id": 1,
+            "what": "what",
+            "who": "Lead",
+            "agency": "health",
+            "due": "2026-02-01",
+            "status": "open",
+        }
+    ],
+    "conversation": [
+        {
+            "seq": 2,
+            "question": "question",
+            "answer": "answer",
+            "answered_with": "words",
+            "by": "person",
+            "at": "2026-01-01T00:00:00+00:00",
+        }
+    ],
+}
+
+
+def warm_up() -> None:
+    """Make one small bundle, so the models' validators are built (pydantic builds them on
+    first use, about a second): a batch export does this once before forking its workers,
+    rather than once in each."""
+    to_fhir(_WARM_UP_VIEW)

@@ -331,3 +331,22 @@ def test_a_fhir_file_name_ends_in_fhir_json_and_render_gives_the_bundle(db, agre
     view = export.export_view(db, agreed)
     assert export.file_name(view, "fhir") == f"CASE-1-{agreed.id}-v1.fhir.json"
     assert export.render(view, "fhir") == export_fhir.to_fhir(view)
+
+
+def test_the_warm_up_bundle_is_valid_and_touches_every_kind_of_resource():
+    from outcomes_chat.outcomes.export_fhir import _WARM_UP_VIEW, to_fhir_bundle, warm_up
+
+    warm_up()
+    kinds = {entry["resource"]["resourceType"] for entry in to_fhir_bundle(_WARM_UP_VIEW)["entry"]}
+    assert kinds == {
+        "Patient",
+        "RelatedPerson",
+        "Practitioner",
+        "PractitionerRole",
+        "CareTeam",
+        "QuestionnaireResponse",
+        "Goal",
+        "CarePlan",
+        "Consent",
+        "Provenance",
+    }
