@@ -382,12 +382,12 @@ def export_command(
             yield (assessment.id, assessment.person_id, version), (view, name)
 
     jobs = jobs if jobs is not None else _default_jobs(fmt)
-    export.prepare(fmt)
     make = partial(_make_file, fmt=fmt, out_dir=None if dry_run else out_dir)
     made = export.made_in_order(consented_views(), make, jobs, _worker_app, (current_app,))
     written = 0
     with export.ExportAudit(db.get_bind(), _command_line_actor()) as audit:
         try:
+            export.prepare(fmt)
             for (assessment_id, person_id, version), _made in made:
                 if not dry_run:
                     audit.exported(assessment_id, person_id, version, fmt)
