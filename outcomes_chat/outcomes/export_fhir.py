@@ -12,9 +12,12 @@ import json
 import uuid
 from collections.abc import Iterator, Mapping
 from datetime import datetime
+from functools import cache
 from typing import Any
 
+from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
+from fhir_core.fhirabstractmodel import FHIRAbstractModel
 
 # Ids are uuid5 names under this namespace, so the same view always gives the same ids.
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://outcomes-chat.example/fhir")
@@ -616,9 +619,25 @@ def check_codes(bundle: Mapping[str, Any]) -> None:
 
 
 def validate(bundle: Mapping[str, Any]) -> None:
-    """Check a bundle with fhir.resources' R4B models (once, from the dict) and its codes."""
-    Bundle.model_validate(bundle)
+    """Check a bundle with fhir.resources' R4B models, and its codes.
+
+    The Bundle's own model checks the bundle and its entries; each entry's resource is checked
+    by its own resource model, as the Bundle's would after looking the model up by name, which
+    it does (with a failed import first) for every resource: a seventh of the time of a batch.
+    """
+    entries = bundle["entry"]
+    Bundle.model_validate(
+        {**bundle, "entry": [{k: v for k, v in e.items() if k != "resource"} for e in entries]}
+    )
+    for entry in entries:
+        resource = entry["resource"]
+        _model_of(resource["resourceType"]).model_validate(resource)
     check_codes(bundle)
+
+
+@cache
+def _model_of(resource_type: str) -> type[FHIRAbstractModel]:
+    return get_fhir_model_class(resource_type)
 
 
 def to_fhir(view: Mapping[str, Any]) -> bytes:

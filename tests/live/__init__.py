@@ -240,8 +240,11 @@ def cookie_header(http: requests.Session) -> str:
     return "; ".join(f"{cookie.name}={cookie.value}" for cookie in http.cookies)
 
 
-def start_conversation(http: requests.Session, base_url: str, person_id: int) -> int:
-    """Start a carer conversation with consent to record and share; returns its id."""
+def start_conversation(
+    http: requests.Session, base_url: str, person_id: int, export: bool = False
+) -> int:
+    """Start a carer conversation with consent to record and share (and to copy to the case
+    file, with `export`); returns its id."""
     page = base_url + f"/persons/{person_id}/conversations/new"
     token = _csrf_token(http.get(page, timeout=10).text)
     response = http.post(
@@ -251,6 +254,7 @@ def start_conversation(http: requests.Session, base_url: str, person_id: int) ->
             "language": "en",
             "consent_record": "y",
             "consent_share": "y",
+            **({"consent_export": "y"} if export else {}),
             "csrf_token": token,
         },
         allow_redirects=False,
@@ -552,10 +556,12 @@ class Transcript:
         self.add([*ack.get("missed", []), ack["turn"]])
 
 
-def hold_whole_conversation(base_url: str, person: int, username: str = "morag") -> int:
+def hold_whole_conversation(
+    base_url: str, person: int, username: str = "morag", export: bool = False
+) -> int:
     """Start a carer conversation as `username` and answer it to the end; its id."""
     http = login(base_url, username)
-    assessment_id = start_conversation(http, base_url, person)
+    assessment_id = start_conversation(http, base_url, person, export)
     client = ChatClient(base_url, cookie_header(http)).connect()
     transcript, player = Transcript(assessment_id), Player()
     try:

@@ -323,7 +323,7 @@ def test_to_fhir_checks_codes_and_validates_before_returning(db, agreed, monkeyp
         export_fhir.to_fhir(view)
     monkeypatch.undo()
     monkeypatch.setattr(export_fhir, "_instant", lambda value: value and value[:19])
-    with pytest.raises(ValueError, match=r"validation errors? for Bundle"):
+    with pytest.raises(ValueError, match=r"validation errors? for (CarePlan|Provenance|Consent)"):
         export_fhir.to_fhir(view)
 
 
@@ -350,3 +350,15 @@ def test_the_warm_up_bundle_is_valid_and_touches_every_kind_of_resource():
         "Consent",
         "Provenance",
     }
+
+
+def test_the_bundle_shell_is_validated_as_well_as_each_resource(db, agreed):
+    bundle = export_fhir.to_fhir_bundle(export.export_view(db, agreed))
+    bundle["entry"][0]["fullUrl"] = 12
+    with pytest.raises(ValueError, match=r"validation error for Bundle"):
+        export_fhir.validate(bundle)
+    bundle = export_fhir.to_fhir_bundle(export.export_view(db, agreed))
+    goal = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Goal")
+    goal["lifecycleStatuss"] = "active"
+    with pytest.raises(ValueError, match=r"validation error for Goal"):
+        export_fhir.validate(bundle)
