@@ -9,6 +9,7 @@ import secrets
 import sys
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import closing
 from functools import partial
 from pathlib import Path
 from typing import Any, NoReturn
@@ -383,22 +384,32 @@ def export_command(
 
     jobs = jobs if jobs is not None else _default_jobs(fmt)
     make = partial(_make_file, fmt=fmt, out_dir=None if dry_run else out_dir)
-    made = export.made_in_order(consented_views(), make, jobs, _worker_app, (current_app,))
     written = 0
     with export.ExportAudit(db.get_bind(), _command_line_actor()) as audit:
+
+        def made(meta: tuple[int, int, int]) -> None:
+            nonlocal written
+            if not dry_run:
+                audit.exported(*meta, fmt)
+            written += 1
+
         try:
             export.prepare(fmt)
-            for (assessment_id, person_id, version), _made in made:
-                if not dry_run:
-                    audit.exported(assessment_id, person_id, version, fmt)
-                written += 1
+            plans = export.made_in_order(
+                consented_views(), make, jobs, _worker_app, (current_app,), made_anyway=made
+            )
+            # Closed on the way out, so files the workers finished are counted and audited
+            # before any message is given.
+            with closing(plans):
+                for meta, _nothing in plans:
+                    made(meta)
         except FileNotWritten as error:
             name, why = error.args
             fail(
                 f"Could not write {name} in {out_dir.as_posix()!r} ({why}); "
                 f"{written} files were written before it."
             )
-        except ValueError as error:  # a FHIR bundle that failed its own checks: a bug
+        except ValueError as error:  # a file that failed its own checks
             fail(f"Could not make a {fmt} file ({error}); {written} files were written before it.")
         except BrokenProcessPool:
             fail(f"A worker process stopped unexpectedly; {written} files were written before it.")

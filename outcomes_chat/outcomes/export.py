@@ -19,7 +19,7 @@ import os
 import re
 import tempfile
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -516,7 +516,8 @@ def made_in_order(
     jobs: int = 1,
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
-) -> Iterator[tuple[Meta, Made]]:
+    made_anyway: Callable[[Meta], None] | None = None,
+) -> Generator[tuple[Meta, Made], None, None]:
     """Each (meta, job) with what `make` made of the job, in the order given.
 
     With more than one job the making (FHIR validation, PDF layout, writing the file: the
@@ -524,7 +525,10 @@ def made_in_order(
     reading, with a bounded number of jobs queued, so memory stays flat. `make` must be a
     module-level function (or a partial of one); `initializer(*initargs)` runs once in each
     worker (for an app context, say). An exception raised by `make` comes out here, at its
-    item, and the jobs queued after it are cancelled.
+    item. When the run stops early (that exception, an interrupt, or the caller closing this
+    generator), the jobs not started are cancelled, those under way are let finish, and
+    `made_anyway(meta)` hears of each that was made after all, though never handed out: its
+    file exists, so the caller can still account for it.
     """
     if jobs <= 1:
         for meta, job in items:
@@ -537,16 +541,18 @@ def made_in_order(
     # would walk (and so copy, page by page) the whole inherited heap.
     gc.freeze()
     queued: deque[tuple[Meta, Future[Made]]] = deque()
-    with ProcessPoolExecutor(jobs, context, initializer, initargs) as pool:
-        try:
-            for meta, job in items:
-                queued.append((meta, pool.submit(make, job)))
-                if len(queued) >= jobs * QUEUED_PER_WORKER:
-                    done, future = queued.popleft()
-                    yield done, future.result()
-            while queued:
+    pool = ProcessPoolExecutor(jobs, context, initializer, initargs)
+    try:
+        for meta, job in items:
+            queued.append((meta, pool.submit(make, job)))
+            if len(queued) >= jobs * QUEUED_PER_WORKER:
                 done, future = queued.popleft()
                 yield done, future.result()
-        finally:
-            for _meta, future in queued:
-                future.cancel()
+        while queued:
+            done, future = queued.popleft()
+            yield done, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        for meta, future in queued:
+            if made_anyway and not future.cancelled() and future.exception() is None:
+                made_anyway(meta)

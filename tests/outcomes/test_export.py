@@ -270,3 +270,56 @@ def test_the_conversation_goes_out_verbatim_beside_the_questions_answered(db, ag
         asked = [m["text"] for m in before if m["kind"] == "question"]
         if asked:
             assert answer["question"] == asked[0]
+
+
+def _write_marker(number: int, folder: Path) -> int:
+    """A job for made_in_order: write a file named after the number; number 6 fails."""
+    import time
+
+    if number == 6:
+        raise OSError(28, "No space left on device")
+    time.sleep(0.01 * (number % 3))  # so workers finish out of order
+    (folder / f"{number}.done").write_text("x")
+    return number
+
+
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_a_run_that_stops_early_accounts_for_every_file_written(tmp_path, jobs):
+    from functools import partial
+
+    handed_out, made_anyway = [], []
+    plans = export.made_in_order(
+        ((n, n) for n in range(40)),
+        partial(_write_marker, folder=tmp_path),
+        jobs,
+        made_anyway=made_anyway.append,
+    )
+    with pytest.raises(OSError, match="No space left"):
+        for meta, made in plans:
+            assert meta == made
+            handed_out.append(meta)
+    on_disk = sorted(int(p.stem) for p in tmp_path.glob("*.done"))
+    assert handed_out == list(range(6))  # in order, up to the failure
+    assert sorted(handed_out + made_anyway) == on_disk
+
+
+def test_closing_a_run_part_way_lets_the_workers_finish_and_says_so(tmp_path):
+    from contextlib import closing
+    from functools import partial
+
+    handed_out, made_anyway = [], []
+    plans = export.made_in_order(
+        ((n, n) for n in range(7, 40)),
+        partial(_write_marker, folder=tmp_path),
+        2,
+        made_anyway=made_anyway.append,
+    )
+    with closing(plans):
+        for meta, _made in plans:
+            handed_out.append(meta)
+            if len(handed_out) == 3:
+                break
+    on_disk = sorted(int(p.stem) for p in tmp_path.glob("*.done"))
+    assert handed_out == [7, 8, 9]
+    assert sorted(handed_out + made_anyway) == on_disk
+    assert len(on_disk) < 33  # what had not started was cancelled
