@@ -18,6 +18,7 @@ from typing import Any
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 from fhir_core.fhirabstractmodel import FHIRAbstractModel
+from pydantic import ValidationError
 
 # Ids are uuid5 names under this namespace, so the same view always gives the same ids.
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://outcomes-chat.example/fhir")
@@ -221,6 +222,11 @@ class InvalidCode(ValueError):
     """A code in a bundle outside the value set its element is bound to."""
 
 
+class InvalidBundle(ValueError):
+    """A bundle fhir.resources refuses; the message is one line: the resource, the element
+    and what is wrong (then how many other problems there were)."""
+
+
 def achievement_status(outcome: Mapping[str, Any]) -> str | None:
     """The goal-achievement code for an outcome: the review verdict (achieved, partly,
     not_achieved) if there is one, else the change since the last rating, else the rating."""
@@ -419,6 +425,8 @@ def _activity(
     detail: dict[str, Any] = {}
     if goal is not None:
         detail["goal"] = [_ref(goal)]
+    if action["status"] not in ACTION_STATUS:
+        raise InvalidCode(f"CarePlan.activity.detail.status: no code for {action['status']!r}")
     detail["status"] = ACTION_STATUS[action["status"]]
     detail["performer"] = [performer]
     if action.get("due"):
@@ -635,15 +643,28 @@ def validate(bundle: Mapping[str, Any]) -> None:
     check_codes(bundle)
 
 
+def _one_line(error: ValidationError) -> str:
+    problems = error.errors()
+    first = problems[0]
+    where = ".".join(str(part) for part in first["loc"])
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    message = " ".join(str(first["msg"]).split())  # a pattern in it may hold line breaks
+    return f"{error.title} {where}: {message}{more}"
+
+
 @cache
 def _model_of(resource_type: str) -> type[FHIRAbstractModel]:
     return get_fhir_model_class(resource_type)
 
 
 def to_fhir(view: Mapping[str, Any]) -> bytes:
-    """The view as a validated FHIR Bundle, UTF-8 JSON with every character as written."""
+    """The view as a validated FHIR Bundle, UTF-8 JSON with every character as written.
+    Raises InvalidCode or InvalidBundle (both ValueErrors, with one-line messages)."""
     bundle = to_fhir_bundle(view)
-    validate(bundle)
+    try:
+        validate(bundle)
+    except ValidationError as error:
+        raise InvalidBundle(_one_line(error)) from error
     # Compact: machine output, and indenting makes json use its slow pure-Python encoder.
     return json.dumps(bundle, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 

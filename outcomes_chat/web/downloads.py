@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user, login_required
@@ -80,6 +80,17 @@ def download(assessment_id: int, fmt: str) -> Response | tuple[str, int]:
     if fmt not in EXPORT_FORMATS:
         abort(404)
     version = request.args.get("version", type=int)
+    if version is not None and not 1 <= version <= assessment.version:
+        abort(404)
+    if version is not None and version not in {s.version for s in assessment.sign_offs}:
+        # Only what the lead agreed leaves the service; a draft stays on the review page.
+        return _refusal(
+            409,
+            _(
+                "Version %(number)d of this plan was not agreed, so it cannot be exported.",
+                number=version,
+            ),
+        )
     try:
         view = export.export_view(db, assessment, version)
     except NoExportConsent:
@@ -97,7 +108,20 @@ def download(assessment_id: int, fmt: str) -> Response | tuple[str, int]:
         )
     except UnknownVersion:
         abort(404)
-    data = render_export(view, fmt)
+    try:
+        data = render_export(view, fmt)
+    except ValueError:
+        current_app.logger.exception(
+            "assessment %s could not be exported as %s", assessment.id, fmt
+        )
+        return _refusal(
+            500,
+            _(
+                "This plan could not be made into a %(format)s file: part of it is not valid for "
+                "that format. Nothing was downloaded. Please tell your administrator.",
+                format=FORMAT_LABELS[fmt],
+            ),
+        )
     exported = f"{assessment.id} v{view['assessment']['version']} {fmt}"
     record_audit(db, current_user, "export", "assessment", exported, assessment.person_id)
     db.commit()

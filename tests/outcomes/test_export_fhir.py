@@ -323,7 +323,7 @@ def test_to_fhir_checks_codes_and_validates_before_returning(db, agreed, monkeyp
         export_fhir.to_fhir(view)
     monkeypatch.undo()
     monkeypatch.setattr(export_fhir, "_instant", lambda value: value and value[:19])
-    with pytest.raises(ValueError, match=r"validation errors? for (CarePlan|Provenance|Consent)"):
+    with pytest.raises(export_fhir.InvalidBundle, match=r"^(CarePlan|Provenance|Consent) "):
         export_fhir.to_fhir(view)
 
 
@@ -362,3 +362,29 @@ def test_the_bundle_shell_is_validated_as_well_as_each_resource(db, agreed):
     goal["lifecycleStatuss"] = "active"
     with pytest.raises(ValueError, match=r"validation error for Goal"):
         export_fhir.validate(bundle)
+
+
+def test_what_fhir_refuses_is_reported_in_one_line(db, agreed):
+    view = export.export_view(db, agreed)
+    view["team"][0]["name"] = ""
+    with pytest.raises(export_fhir.InvalidBundle) as refused:
+        export_fhir.to_fhir(view)
+    assert "\n" not in str(refused.value)
+    assert str(refused.value).startswith("Practitioner name.0.text: ")
+
+
+def test_an_action_status_without_a_code_is_refused_not_a_key_error(db, agreed):
+    view = export.export_view(db, agreed)
+    view["actions"] = [
+        {
+            "id": 1,
+            "outcome_id": view["outcomes"][0]["id"],
+            "what": "Ask",
+            "who": "Jo",
+            "agency": "health",
+            "due": None,
+            "status": "blocked",
+        }
+    ]
+    with pytest.raises(export_fhir.InvalidCode, match="'blocked'"):
+        export_fhir.to_fhir(view)

@@ -321,6 +321,23 @@ def test_a_file_the_schema_refuses_is_refused_naming_the_field(plain_view, other
         (lambda v: v["assessment"].update(agreed=False), "only an agreed"),
         (lambda v: v["conversation"].reverse(), "conversation[1].seq: not after"),
         (lambda v: v["outcomes"].append(dict(v["outcomes"][0])), "the same id or key"),
+        # Blank where a case file needs a value (FHIR refuses an empty string, for one):
+        (lambda v: v["person"].update(name=""), "person.name: '' should be non-empty"),
+        (lambda v: v["assessment"].update(language=""), "assessment.language"),
+        (
+            lambda v: v["actions"].append(
+                {
+                    "id": 1,
+                    "outcome_id": v["outcomes"][0]["id"],
+                    "what": "",
+                    "who": "Jo",
+                    "agency": "health",
+                    "due": None,
+                    "status": "open",
+                }
+            ),
+            "actions[0].what",
+        ),
     ],
 )
 def test_values_this_instance_could_not_store_are_refused(plain_view, other, change, says):

@@ -141,3 +141,35 @@ def test_fhir_and_pdf_downloads_are_the_real_documents(client, db, agreed, fmt, 
         in response.headers["Content-Disposition"]
     )
     assert [e.object_id for e in exports(db)] == [f"{agreed.id} v1 {fmt}"]
+
+
+def test_a_version_that_was_never_agreed_is_not_downloaded(client, db, agreed):
+    from outcomes_chat.outcomes import review
+    from outcomes_chat.outcomes.models import User
+
+    db.expire_all()  # the sign-off was made through the page
+    lead = db.scalar(select(User).where(User.username == "morag"))
+    review.start_new_version(db, agreed, lead)
+    db.commit()
+    login(client, "amir")
+    response = client.get(f"/assessments/{agreed.id}/export/json?version=2")
+    assert response.status_code == 409
+    assert "Version 2 of this plan was not agreed" in response.get_data(as_text=True)
+    assert client.get(f"/assessments/{agreed.id}/export/json?version=1").status_code == 200
+    assert [e.object_id for e in exports(db)] == [f"{agreed.id} v1 json"]
+
+
+def test_a_plan_that_cannot_be_made_into_a_format_gets_a_sentence_not_a_traceback(
+    client, db, agreed, monkeypatch
+):
+    from outcomes_chat.outcomes import export_fhir
+
+    def refuse(_view):
+        raise export_fhir.InvalidBundle("CarePlan activity.0.detail.description: too short")
+
+    monkeypatch.setattr(export_fhir, "to_fhir", refuse)
+    login(client, "amir")
+    response = client.get(f"/assessments/{agreed.id}/export/fhir")
+    assert response.status_code == 500
+    assert "could not be made into a HL7 FHIR file" in response.get_data(as_text=True)
+    assert exports(db) == []
