@@ -374,7 +374,7 @@ def export_command(
             counts["seen"] += 1
             if counts["seen"] % PROGRESS_EVERY == 0:
                 click.echo(f"{counts['seen']} of {total} plans done…", err=True)
-            if not export.export_consented(assessment):
+            if not export.export_consented(assessment, rows):
                 counts["no_consent"] += 1
                 continue
             view = export.export_view(db, assessment, rows=rows)

@@ -109,10 +109,13 @@ def test_a_rerun_replaces_the_files_rather_than_adding_to_them(runner, demo, out
 
 
 def test_people_who_did_not_consent_are_left_out_and_counted(runner, demo, db, out):
-    carer, adult, _reviewing = demo
-    (consent,) = [c for c in adult.consents if c.purpose == ConsentPurpose.EXPORT]
+    carer, adult, reviewing = demo
+    # The adult said no when their plan was reviewed: their latest answer stands for the
+    # plan agreed before, which is left out although they had said yes to it then.
+    (consent,) = [c for c in reviewing.consents if c.purpose == ConsentPurpose.EXPORT]
     consent.given = False
     db.commit()
+    assert [c.given for c in adult.consents if c.purpose == ConsentPurpose.EXPORT] == [True]
     result = run(runner, out, "--format", "csv")
     assert result.exit_code == 0, result.output
     assert files(out) == [f"DEMO-0001-{carer.id}-v1.csv"]

@@ -21,19 +21,20 @@ import tempfile
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Row, func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 from sqlalchemy.sql import Select
 
 from .audit import record_audit
 from .errors import NoExportConsent, NotSignedOff, UnknownVersion
 from .models import (
     Assessment,
+    Consent,
     ConsentPurpose,
     ConversationTurn,
     Person,
@@ -97,18 +98,36 @@ def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def export_consented(assessment: Assessment) -> bool:
-    """Whether the person agreed to their plan being copied to their case file; where consent
-    was recorded more than once, the latest answer stands (so a withdrawal is respected)."""
-    answers = [c.given for c in assessment.consents if c.purpose == ConsentPurpose.EXPORT]
-    return bool(answers) and answers[-1]
+def latest_export_answers(db: Session, person_ids: Iterable[int]) -> dict[int, bool]:
+    """Each person's latest answer to being copied to their case file, whichever of their
+    conversations it was asked in, by person id (absent where never asked)."""
+    rows = db.execute(
+        select(Assessment.person_id, Consent.given)
+        .join(Consent, Consent.assessment_id == Assessment.id)
+        .where(Assessment.person_id.in_(list(person_ids)), Consent.purpose == ConsentPurpose.EXPORT)
+        .order_by(Consent.recorded_at, Consent.id)
+    )
+    return {person_id: given for person_id, given in rows}
+
+
+def export_consented(assessment: Assessment, rows: PlanRows | None = None) -> bool:
+    """Whether the person agrees to their plans being copied to their case file. Consent is
+    the person's, not the plan's: their latest answer, in this conversation or a later one
+    (a review, say), stands for every plan of theirs, so a "no" is respected everywhere."""
+    if rows is not None:
+        return rows.export_consent
+    db = object_session(assessment)
+    if db is None:  # a plan not stored (yet): only its own answers are known
+        answers = [c.given for c in assessment.consents if c.purpose == ConsentPurpose.EXPORT]
+        return bool(answers) and answers[-1]
+    return latest_export_answers(db, [assessment.person_id]).get(assessment.person_id, False)
 
 
 def check_exportable(
-    assessment: Assessment, version: int | None = None
+    assessment: Assessment, version: int | None = None, rows: PlanRows | None = None
 ) -> tuple[int, SignOff | None]:
     """The version to export and its sign-off; refuses what may not or cannot be exported."""
-    if not export_consented(assessment):
+    if not export_consented(assessment, rows):
         raise NoExportConsent(str(assessment.id))
     if version is None:
         agreed = assessment.agreed
@@ -160,6 +179,8 @@ class PlanRows:
 
     revisions: list[tuple[str, int, int, dict[str, Any]]] = field(default_factory=list)
     turns: list[Row[Any]] = field(default_factory=list)
+    # The person's latest answer to export consent (see export_consented).
+    export_consent: bool = False
 
 
 _TURN_COLUMNS = (
@@ -236,7 +257,7 @@ def export_view(
     when no version is asked for, and a version the plan never had. `rows` are the plan's
     revisions and turns where the caller read them already (a batch export does).
     """
-    version, agreed = check_exportable(assessment, version)
+    version, agreed = check_exportable(assessment, version, rows)
     if rows is None:
         rows = plan_rows(db, [assessment.id])[assessment.id]
     person = assessment.person
@@ -448,8 +469,10 @@ def agreed_plans(
             )
         ).all()
         rows = plan_rows(db, chunk)
+        consents = latest_export_answers(db, {assessment.person_id for assessment in loaded})
         for assessment in loaded:
-            yield assessment, rows[assessment.id]
+            consent = consents.get(assessment.person_id, False)
+            yield assessment, replace(rows[assessment.id], export_consent=consent)
         db.expunge_all()
 
 

@@ -323,3 +323,16 @@ def test_closing_a_run_part_way_lets_the_workers_finish_and_says_so(tmp_path):
     assert handed_out == [7, 8, 9]
     assert sorted(handed_out + made_anyway) == on_disk
     assert len(on_disk) < 33  # what had not started was cancelled
+
+
+def test_a_later_answer_in_another_conversation_stands_for_every_plan(db, app, team, agreed):
+    person, lead, _nurse, _outsider = team
+    later = hold_conversation(app, db, person, lead, finish=False)
+    allow_export(later, given=False)
+    db.commit()
+    with pytest.raises(NoExportConsent):
+        export.export_view(db, agreed)
+    assert [a.id for a, rows in export.agreed_plans(db) if export.export_consented(a, rows)] == []
+    allow_export(later, given=True)
+    db.commit()
+    assert export.export_view(db, agreed)["assessment"]["id"] == agreed.id
