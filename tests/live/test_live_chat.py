@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from outcomes_chat.config import normalise_database_url
 from outcomes_chat.database import SQLITE_BUSY_TIMEOUT_MS
+from outcomes_chat.web.chat_events import RATE_LIMIT_WINDOW
 
 from . import (
     NAMESPACE,
@@ -199,8 +200,7 @@ class Killer:
             self._kill(index, mode)
         elif mode == "lost_ack":
             # Stored and committed, but the ack never reaches the client.
-            client.send("say", message)
-            self._wait_until_stored(message)
+            self._send_until_stored(client, message)
             self._kill(index, mode)
         else:
             # Somewhere while the message is in flight: before, during or after the commit.
@@ -217,13 +217,21 @@ class Killer:
             self.server.kill()
             self.done.append((index, mode))
 
-    def _wait_until_stored(self, message: Mapping[str, Any]) -> None:
-        deadline = time.monotonic() + 10
+    def _send_until_stored(self, client: ChatClient, message: Mapping[str, Any]) -> None:
+        """Send without reading the ack until the message is stored. Pipelined rounds can
+        use up the connection's allowance (RATE_LIMIT_EVENTS a RATE_LIMIT_WINDOW), and a
+        rate-limited message is not stored; its ack is not read here, so the same message
+        (same client id: applied once at most) goes again each second, as a client would
+        resend it, until the window has passed."""
+        deadline = time.monotonic() + RATE_LIMIT_WINDOW + 10
         while time.monotonic() < deadline:
-            counts = client_id_counts(self.engine, int(message["assessment_id"]))
-            if counts.get(str(message["client_id"])):
-                return
-            time.sleep(0.02)
+            client.send("say", dict(message))
+            resend_at = time.monotonic() + 1
+            while time.monotonic() < resend_at:
+                counts = client_id_counts(self.engine, int(message["assessment_id"]))
+                if counts.get(str(message["client_id"])):
+                    return
+                time.sleep(0.02)
         raise AssertionError(f"the message was not stored\n{self.server.log()}")
 
     def settle(self) -> None:
