@@ -4,7 +4,6 @@ page and the person's page, each format a real file, the page still accessible."
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import LiveServer, Tablet
 from tests.browser.test_chat_browser import axe_clean
+from tests.browser.test_plans_browser import _sign_off
 from tests.live import hold_whole_conversation, person_id
 
 
@@ -25,14 +25,6 @@ def agreed(server: LiveServer) -> int:
     return hold_whole_conversation(
         server.url, person_id(f"sqlite:///{server.database}"), export=True
     )
-
-
-def _sign_off(tablet: Tablet, assessment_id: int) -> None:
-    tablet.goto(f"/assessments/{assessment_id}/review")
-    review_date = (date.today() + timedelta(days=90)).isoformat()
-    tablet.page.get_by_label("Review date").fill(review_date)
-    tablet.page.get_by_role("button", name="Sign off the plan").click()
-    expect(tablet.page.locator("#agreed-heading")).to_be_visible()
 
 
 def test_a_practitioner_downloads_the_agreed_plan_in_each_format(
