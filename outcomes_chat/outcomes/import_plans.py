@@ -41,7 +41,7 @@ from .errors import (
     UnknownFramework,
     UnsupportedSchemaVersion,
 )
-from .export import SCHEMA_VERSION
+from .export import OUTCOME_COLUMNS, SCHEMA_VERSION
 from .models import (
     ActionStatus,
     Agency,
@@ -74,22 +74,8 @@ LIMITS = {
     ("assessment", "agreed_by"): 120,
 }
 OUTCOME_LIMITS = {"key": 40, "rating": 20, "previous_rating": 20, "impact": 40}
-OUTCOME_FIELDS = (
-    "words",
-    "rating",
-    "rating_words",
-    "wish",
-    "helps",
-    "barriers",
-    "who_could_help",
-    "previous_rating",
-    "update",
-    "note",
-    "practitioner_view",
-    "person_view",
-    "impact",
-    "achieved",
-)
+# The exported outcome fields a record stores: the CSV's columns and the review's look back.
+OUTCOME_FIELDS = (*OUTCOME_COLUMNS, "previous_rating", "update")
 MAX_MESSAGE = 200
 
 
