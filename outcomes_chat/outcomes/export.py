@@ -90,8 +90,11 @@ CSV_COLUMNS = (
     *OUTCOME_COLUMNS,
     "actions",
 )
-# A spreadsheet reads a cell starting with one of these as a formula (or as the start of one).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet reads a cell starting with one of these as a formula (or as the start of one),
+# full-width forms included (some spreadsheets fold them to the ASCII signs).
+FORMULA_STARTS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# Characters a spreadsheet may skip before a formula sign: " =1+1" can still run.
+FORMULA_LEAD = " \t\r\n\u3000"
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -343,7 +346,8 @@ def to_json(view: Mapping[str, Any]) -> bytes:
 
 def neutralise(cell: str) -> str:
     """A cell a spreadsheet would read as a formula gets a leading apostrophe."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    starts_oddly = cell[:1] in ("\t", "\r") or cell.lstrip(FORMULA_LEAD).startswith(FORMULA_STARTS)
+    return "'" + cell if starts_oddly else cell
 
 
 def _cell(value: object) -> str:

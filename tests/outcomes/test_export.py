@@ -230,7 +230,18 @@ def test_csv_has_the_documented_columns_and_one_row_per_outcome(db, agreed):
 
 
 @pytest.mark.parametrize(
-    "words", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tlead", "\rcr"]
+    "words",
+    [
+        '=HYPERLINK("http://x")',
+        "+1+1",
+        "-2+3",
+        "@SUM(A1)",
+        "\tlead",
+        "\rcr",
+        " =1+1",
+        "\n=1+1",
+        "\uff1dSUM(A1)",
+    ],
 )
 def test_csv_neutralises_what_a_spreadsheet_would_run(db, agreed, words):
     say_instead(db, next(o for o in agreed.outcomes if o.active), words)
@@ -239,6 +250,7 @@ def test_csv_neutralises_what_a_spreadsheet_would_run(db, agreed, words):
     rows = list(csv.DictReader(io.StringIO(export.to_csv(view).decode("utf-8"), newline="")))
     assert rows[0]["words"] == "'" + words
     assert export.neutralise("plain words") == "plain words"
+    assert export.neutralise(" plain words - with a dash") == " plain words - with a dash"
 
 
 def test_a_file_name_is_stable_and_safe(db, agreed):
