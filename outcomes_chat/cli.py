@@ -486,7 +486,7 @@ def import_command(paths: tuple[Path, ...], dry_run: bool) -> None:
     """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .outcomes.import_plans import import_view, known_frameworks, load_view
+    from .outcomes.import_plans import import_view, known_frameworks, read_view
 
     db = get_db()
     frameworks = known_frameworks(Path(current_app.config["PROMPTS_DIR"]))
@@ -494,7 +494,7 @@ def import_command(paths: tuple[Path, ...], dry_run: bool) -> None:
     for path in paths:
         name = path.as_posix()
         try:
-            views.append((name, load_view(path.read_bytes())))
+            views.append((name, read_view(path)))
         except OSError as error:
             fail(f"Could not read {name} ({error.strerror}). Nothing was imported.")
         except RuleError as error:

@@ -140,6 +140,20 @@ def test_not_json_and_a_missing_file_exit_2(runner, db, tmp_path):
     assert db.scalars(select(Person)).all() == []
 
 
+def test_a_file_far_larger_than_any_export_is_refused_unread(runner, db, tmp_path, monkeypatch):
+    from outcomes_chat.outcomes import import_plans
+
+    monkeypatch.setattr(import_plans, "MAX_FILE_BYTES", 1000)
+    big = tmp_path / "big.json"
+    big.write_text('{"schema_version": "1.1", "padding": "' + "x" * 1000 + '"}')
+    result = run(runner, big)
+    assert result.exit_code == 2
+    assert "big.json is not an export this instance can read: the file is larger than" in (
+        result.output
+    )
+    assert db.scalars(select(Person)).all() == []
+
+
 def test_no_file_is_a_usage_error(runner):
     assert run(runner).exit_code == 2
 

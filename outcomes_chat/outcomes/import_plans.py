@@ -77,6 +77,9 @@ OUTCOME_LIMITS = {"key": 40, "rating": 20, "previous_rating": 20, "impact": 40}
 # The exported outcome fields a record stores: the CSV's columns and the review's look back.
 OUTCOME_FIELDS = (*OUTCOME_COLUMNS, "previous_rating", "update")
 MAX_MESSAGE = 200
+# Far above any one plan's export (answers are at most 2,000 characters each); a larger file
+# is not an export, and reading it whole would only use up memory.
+MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
 @cache
@@ -90,6 +93,18 @@ def export_schema() -> dict[str, Any]:
 def known_frameworks(prompts_dir: Path) -> frozenset[str]:
     """The frameworks this instance holds conversations in (prompts/frameworks/*.yaml)."""
     return frozenset(path.stem for path in (Path(prompts_dir) / "frameworks").glob("*.yaml"))
+
+
+def read_view(path: Path) -> dict[str, Any]:
+    """The exported view in a file, read no further than MAX_FILE_BYTES; OSError if unreadable."""
+    with path.open("rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidImport(
+            f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, "
+            "far larger than any one exported plan"
+        )
+    return load_view(data)
 
 
 def load_view(data: bytes) -> dict[str, Any]:
