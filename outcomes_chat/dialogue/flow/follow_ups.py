@@ -28,8 +28,13 @@ def on_rating(step: Step, text: str, intent: str | None) -> None:
         next_follow_up(step)
     elif intent == "skip":
         next_follow_up(step)
-    elif text and intent is None:
+    elif text and intent is None and not step.state.prompted:
+        step.state.prompted = True
         step.lead.append(step.message("rating_kept"))
+    elif text and intent is None:
+        # Asked once already: a third time would be a form, not a conversation.
+        step.lead.append(step.message("rating_left"))
+        next_follow_up(step)
     else:
         step.lead.append(step.message("please_choose"))
 
