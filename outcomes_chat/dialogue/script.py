@@ -86,6 +86,10 @@ class RiskKind:
     tier: str  # immediate, safeguarding or wellbeing
     reply: str
     label: str  # plain words for the team's pages ("Not safe at home"), English, translated
+    # Words raising it, said to a follow-up (what would be different, what helps, what gets in
+    # the way, who could help), are kept as that answer: "he won't let anyone else in the
+    # house" is what gets in the way. False where they never are ("I wish I was dead").
+    answers_follow_ups: bool = True
 
 
 @dataclass(frozen=True)
@@ -213,7 +217,12 @@ def load_signposting(prompts_dir: Path) -> Signposting:
     data = load_document(path, "signposting")
     safety = data["safety"]
     kinds = {
-        category: RiskKind(entry["tier"], entry["reply"], entry["label"])
+        category: RiskKind(
+            entry["tier"],
+            entry["reply"],
+            entry["label"],
+            entry.get("answers_follow_ups", True),
+        )
         for category, entry in safety["categories"].items()
     }
     # A tier's label is for the team's pages, never said in the conversation.

@@ -23,11 +23,14 @@ MAX_INPUT_CHARS = 2000
 _DIGRESSIONS = frozenset({"help", "why", "repeat"})
 # Where words that raised a concern are still heard as the answer to an open question (or kept
 # from the welcome for the first one), to be
-# read back and confirmed. Elsewhere (reading back, ratings, follow-ups, the summary) they
-# are never stored as that answer: the question is asked again after the safety reply.
+# read back and confirmed. At a reading back, a rating or the summary they are never stored as
+# that answer: the question is asked again after the safety reply.
 _HEARD_DESPITE_RISK = frozenset(
     {"welcome", "opener", "topic", "concern", "remembered", "anything_else"}
 )
+# Follow-up questions keep such words as their answer when the kind of risk allows it
+# (RiskKind.answers_follow_ups).
+_FOLLOW_UPS = frozenset({"wish", "helps", "barriers", "who_could_help"})
 # Intents a phase handler reads as an answer; the others steer (back, pause, stop...).
 _ANSWERS = frozenset({"yes", "no", "not_sure", "skip"})
 
@@ -80,7 +83,7 @@ class Step:
             answering_an_offer = state.awaiting is not None
             anywhere.safety(self, hit.category, text)
             if not state.finished and not answering_an_offer:
-                self.understand_despite_risk(text)
+                self.understand_despite_risk(text, hit.category)
             return
         if state.finished:
             closing.on_finished(self, "", None)
@@ -124,13 +127,17 @@ class Step:
                 return tier["offer"]
         return tiers["immediate"]["offer"]
 
-    def understand_despite_risk(self, text: str) -> None:
+    def understand_despite_risk(self, text: str, category: str) -> None:
         """The words that raised a concern, said to an open question, are still its answer:
-        read back to be confirmed, so nothing is lost or asked twice. The safety reply speaks
-        first; any offer to stop waits before what comes next.
+        read back to be confirmed (or kept, at a follow-up), so nothing is lost or asked twice.
+        The safety reply speaks first; any offer to stop waits before what comes next.
         """
-        if self.state.phase not in _HEARD_DESPITE_RISK:
-            return  # a reading back, a rating or a follow-up is asked again after the offer
+        phase = self.state.phase
+        kept_at_follow_up = (
+            phase in _FOLLOW_UPS and self.script.signposting.kind(category).answers_follow_ups
+        )
+        if phase not in _HEARD_DESPITE_RISK and not kept_at_follow_up:
+            return  # a reading back, a rating or the summary is asked again after the offer
         intent = self.hear.reply_intent(text)
         if intent is None or intent in _ANSWERS:
             offer, self.state.awaiting = self.state.awaiting, None

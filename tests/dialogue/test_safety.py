@@ -258,10 +258,32 @@ def test_a_wellbeing_concern_said_at_an_offer_keeps_the_offer(carer: Conversatio
     assert "stop and talk" in turn.messages[-1].text
 
 
-def test_a_disclosure_at_a_follow_up_is_never_stored_as_its_answer(carer: Conversation) -> None:
+def test_thoughts_of_suicide_at_a_follow_up_are_never_stored_as_its_answer(
+    carer: Conversation,
+) -> None:
     at_rating(carer)
     carer.press("not_met")
     carer.say("Honestly I wish I was dead")
     carer.press("carry_on")
     assert carer.state["phase"] == "wish"
     assert carer.record["outcomes"][0]["wish"] is None
+
+
+HURT = "He grabbed my arm and I'm black and blue"
+
+
+def test_other_risk_at_a_follow_up_is_kept_as_its_answer_and_not_asked_again(
+    carer: Conversation,
+) -> None:
+    at_rating(carer)
+    carer.press("not_met")
+    skip_to(carer, "barriers")
+    alarmed = carer.say(HURT)
+    assert carer.record["safety"][-1]["tier"] == "safeguarding"
+    assert carer.record["outcomes"][0]["barriers"] == HURT
+    assert carer.button_values() == ["practitioner", "carry_on"]
+    assert "gets in the way" not in alarmed.text
+    carried_on = carer.press("carry_on")
+    assert carer.state["phase"] == "who_could_help"
+    assert "gets in the way" not in carried_on.text
+    assert carer.record["outcomes"][0]["barriers"] == HURT
