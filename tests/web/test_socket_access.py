@@ -204,3 +204,44 @@ def test_a_review_socket_still_hears_changes_while_in_the_team(app, finished, db
     outcome = finished.outcomes[0]
     assert change(morag, finished, outcome, outcome.revision, note="Nights")["ok"]
     assert [c["outcome_id"] for c in heard(amir, "changed", REVIEW)] == [outcome.id]
+
+
+# -- pages: a private conversation's flag and worries ------------------------------------------
+
+
+def test_a_private_conversations_safety_concern_shows_only_to_whoever_started_it(
+    app, team, db, make_user
+):
+    make_user("admin", role=Role.ADMIN)
+    morag_http = logged_in(app, "morag")
+    assessment = start(morag_http, team, share=False, db=db)
+    morag = connect(app, morag_http)
+    say(morag, assessment, 1, button="start")
+    say(morag, assessment, 2, button="yes")
+    say(morag, assessment, 3, text=RISK)
+    db.expire_all()
+    assert db.get(Assessment, assessment.id).safety_flag
+    for username in ("amir", "admin"):
+        http = logged_in(app, username)
+        for page in ("/", f"/persons/{team.id}"):
+            text = http.get(page).get_data(as_text=True)
+            assert "Safety concern" not in text, (username, page)
+            assert "worry noted" not in text and "worries noted" not in text
+    assert "Safety concern" in morag_http.get("/").get_data(as_text=True)
+    assert "Safety concern" in morag_http.get(f"/persons/{team.id}").get_data(as_text=True)
+
+
+def test_a_shared_conversations_safety_concern_shows_to_the_team_and_admins(
+    app, team, db, make_user
+):
+    make_user("admin", role=Role.ADMIN)
+    morag_http = logged_in(app, "morag")
+    assessment = start(morag_http, team, share=True, db=db)
+    morag = connect(app, morag_http)
+    say(morag, assessment, 1, button="start")
+    say(morag, assessment, 2, button="yes")
+    say(morag, assessment, 3, text=RISK)
+    amir_http = logged_in(app, "amir")
+    assert "Safety concern" in amir_http.get(f"/persons/{team.id}").get_data(as_text=True)
+    assert "Safety concern" in amir_http.get("/").get_data(as_text=True)
+    assert "Safety concern" in logged_in(app, "admin").get("/").get_data(as_text=True)
