@@ -212,7 +212,7 @@ def active_session(
     if login is None or login.ended_at is not None or not login.user.active:
         return None
     now = utcnow()
-    if now - login.last_seen_at > idle_timeout or now - login.created_at > max_age:
+    if not login_open(login, idle_timeout, max_age, now):
         login.ended_at = now
         return None
     # At most one write per TOUCH_EVERY, so a burst of requests (a page and its socket events)
@@ -220,6 +220,19 @@ def active_session(
     if now - login.last_seen_at >= TOUCH_EVERY:
         login.last_seen_at = now
     return login
+
+
+def login_open(
+    login: LoginSession, idle_timeout: timedelta, max_age: timedelta, now: datetime
+) -> bool:
+    """Whether a login is still open: not ended, its user active, neither idle too long nor
+    too old. What is sent to a socket later is sent only while its login is open."""
+    return (
+        login.ended_at is None
+        and login.user.active
+        and now - login.last_seen_at <= idle_timeout
+        and now - login.created_at <= max_age
+    )
 
 
 def end_session(session: Session, session_id: str) -> None:
@@ -275,20 +288,6 @@ def handover_allows(login: LoginSession, idle: timedelta, now: datetime | None =
         return False
     login.handover_active_at = now
     return True
-
-
-def handovers_listening(
-    db: Session, assessment_id: int, idle: timedelta, now: datetime | None = None
-) -> list[LoginSession]:
-    """The hand-overs of this conversation that may still hear it: unlocked, not quiet too long.
-
-    One gone quiet is locked here, so a tablet left lying hears nothing more of what is said.
-    """
-    now = now or utcnow()
-    logins = db.scalars(
-        select(LoginSession).where(LoginSession.handover_assessment_id == assessment_id)
-    )
-    return [login for login in logins if not handover_locked(login, idle, now)]
 
 
 def unlock_key(login: LoginSession) -> str:

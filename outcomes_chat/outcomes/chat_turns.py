@@ -147,7 +147,14 @@ def _stage(
 
 
 def _to_alert(stored: StoredTurn) -> tuple[int, ...]:
-    """Every member of the person's team hears that a risk came up, and how urgent it is."""
+    """Everyone who may open the conversation hears that a risk came up, and how urgent it
+    is: the team's active members, or, when the person kept it private to whoever started it,
+    that worker alone (even that a risk came up is part of what they kept private)."""
     if stored.duplicate or not stored.safety:
         return ()
-    return tuple(member.user_id for member in stored.assessment.person.team)
+    assessment = stored.assessment
+    return tuple(
+        member.user_id
+        for member in assessment.person.team
+        if can_take_part(member.user, assessment)
+    )

@@ -365,14 +365,27 @@ def check_can_pass_on(user: User, assessment: Assessment, chose_to_take_part: bo
         raise WatchingOnly()
 
 
-def flagged_person_ids(db: Session, person_ids: Sequence[int]) -> set[int]:
-    """Of these persons, those with a conversation flagged for safety."""
+def flagged_person_ids(db: Session, person_ids: Sequence[int], user: User) -> set[int]:
+    """Of these persons, those with a conversation flagged for safety that `user` may know of:
+    one shared with the team, or one kept private to whoever started it when that is `user`
+    (that a risk came up is part of what the person kept private)."""
     if not person_ids:
         return set()
+    shared = (
+        select(Consent.id)
+        .where(
+            Consent.assessment_id == Assessment.id,
+            Consent.purpose == ConsentPurpose.SHARE_TEAM,
+            Consent.given.is_(True),
+        )
+        .exists()
+    )
     return set(
         db.scalars(
             select(Assessment.person_id).where(
-                Assessment.person_id.in_(person_ids), Assessment.safety_flag.is_(True)
+                Assessment.person_id.in_(person_ids),
+                Assessment.safety_flag.is_(True),
+                or_(shared, Assessment.started_by_id == user.id),
             )
         )
     )

@@ -106,8 +106,9 @@ def for_user(db: Session, user: User, today: date) -> Dashboard:
     }
     return Dashboard(
         persons=persons,
-        # Every visible person, as before: an administrator sees that someone has a concern.
-        flagged=flagged_person_ids(db, [person.id for person in persons]),
+        # Every visible person: an administrator sees that someone has a concern, unless the
+        # person kept that conversation private to whoever started it.
+        flagged=flagged_person_ids(db, [person.id for person in persons], user),
         flags=flags,
         by_state=by_state,
         reviews=reviews,

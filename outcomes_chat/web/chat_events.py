@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
-from flask import current_app, g, request
+from flask import current_app, g, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import emit, join_room, leave_room
@@ -44,8 +44,16 @@ from ..outcomes.errors import (
     StaleAnswer,
     WatchingOnly,
 )
+from ..outcomes.listeners import LoginLimits, listeners
 from ..outcomes.models import Assessment, ConversationTurn, LoginSession, Person
-from .chat import chose_to_take_part, handover_allows, handover_idle, link_from_session
+from .auth import SESSION_KEY
+from .chat import (
+    LINK_SESSION_KEY,
+    chose_to_take_part,
+    handover_allows,
+    handover_idle,
+    link_from_session,
+)
 from .engines import engine_for
 
 NAMESPACE = "/chat"
@@ -105,7 +113,7 @@ def current_participant() -> Participant | None:
             user_id=current_user.id,
             locked_to=locked,
             # A tablet handed over to the person gets no alerts about anyone.
-            rooms=() if locked else (f"user:{current_user.id}",),
+            rooms=() if locked else (alerts_room(login.id),),
             handover_locked=not handover_allows(login),
         )
     link = link_from_session()
@@ -278,16 +286,48 @@ def on_join(data: object = None) -> dict[str, Any]:
 
 
 def _room_for(participant: Participant, assessment_id: int) -> str:
-    """A handed-over tablet hears the conversation in a room of its own, so that it stops
-    hearing it the moment its hand-over locks (see _tell_others)."""
+    """Each login and link hears a conversation in a room of its own: whether it may still
+    hear it is decided each time a turn is sent (see _tell_others). A handed-over tablet's
+    room is the login's, so that it stops hearing the moment its hand-over locks."""
     if participant.user_id is not None and participant.locked_to is not None:
-        return _handover_room(g.login_session)
-    return f"conversation:{assessment_id}"
+        return _handover_room(g.login_session.id)
+    if participant.link_id is not None:
+        return link_room(assessment_id, participant.link_id)
+    return login_room(assessment_id, g.login_session.id)
 
 
-def _handover_room(login: LoginSession) -> str:
+def _hashed(login_id: str) -> str:
     # Room names travel through the message queue: never the login's own id.
-    return "handover:" + hashlib.sha256(login.id.encode()).hexdigest()[:32]
+    return hashlib.sha256(login_id.encode()).hexdigest()[:32]
+
+
+def _handover_room(login_id: str) -> str:
+    return "handover:" + _hashed(login_id)
+
+
+def login_room(assessment_id: int, login_id: str) -> str:
+    """Where a practitioner's login hears a conversation it joined."""
+    return f"conversation:{assessment_id}:{_hashed(login_id)}"
+
+
+def link_room(assessment_id: int, link_id: int) -> str:
+    """Where the browser that opened a link for home hears its conversation."""
+    return f"conversation:{assessment_id}:link:{link_id}"
+
+
+def alerts_room(login_id: str) -> str:
+    """Where a practitioner's login hears safety alerts, on every page it has open."""
+    return "alerts:" + _hashed(login_id)
+
+
+def login_limits() -> LoginLimits:
+    """How long logins and hand-overs last, from the configuration."""
+    config = current_app.config
+    return LoginLimits(
+        idle=config["SESSION_IDLE_TIMEOUT"],
+        max_age=config["SESSION_MAX_AGE"],
+        handover_idle=handover_idle(),
+    )
 
 
 @socketio.on("active", namespace=NAMESPACE)
@@ -316,7 +356,7 @@ def on_lock(_data: object = None) -> dict[str, Any]:
     accounts.lock_handover(g.login_session)
     get_db().commit()
     # This connection hears no more of the conversation.
-    leave_room(_handover_room(g.login_session))
+    leave_room(_handover_room(g.login_session.id))
     return {"ok": True}
 
 
@@ -334,18 +374,39 @@ def _beyond(error: SeqBeyondLatest) -> Refused:
 def on_leave(data: object = None) -> dict[str, Any]:
     """Stop receiving a conversation's turns."""
     if isinstance(data, dict) and isinstance(data.get("assessment_id"), int):
-        leave_room(f"conversation:{data['assessment_id']}")
+        # The rooms this connection's cookie joined it to; read without the database, so a
+        # connection whose login or link has ended can leave too.
+        link = session.get(LINK_SESSION_KEY)
+        if isinstance(link, dict) and isinstance(link.get("id"), int):
+            leave_room(link_room(data["assessment_id"], link["id"]))
+        login_id = session.get(SESSION_KEY)
+        if isinstance(login_id, str):
+            leave_room(login_room(data["assessment_id"], login_id))
     return {"ok": True}
 
 
-def _tell_others(turn: dict[str, Any], assessment_id: int) -> None:
-    """Send a new turn to everyone else in the conversation; a locked hand-over hears nothing."""
-    emit("turn", turn, to=f"conversation:{assessment_id}", include_self=False)
+def _tell_others(
+    turn: dict[str, Any],
+    assessment: Assessment,
+    safety: str | None,
+    alert_user_ids: tuple[int, ...],
+) -> None:
+    """Send a new turn to every other login and link that may hear the conversation now, and
+    a risk's alert to those the records name; a locked hand-over, an ended login, a member
+    no longer in the team or a revoked link hears nothing."""
     db = get_db()
-    listening = accounts.handovers_listening(db, assessment_id, handover_idle())
+    now = listeners(db, assessment, login_limits())
     db.commit()  # a hand-over found quiet too long stays locked
-    for login in listening:
-        emit("turn", turn, to=_handover_room(login), skip_sid=_sid())
+    rooms = [
+        *(login_room(assessment.id, login.id) for login in now.logins),
+        *(_handover_room(login.id) for login in now.handovers),
+        *(link_room(assessment.id, link_id) for link_id in now.link_ids),
+    ]
+    for room in rooms:
+        emit("turn", turn, to=room, skip_sid=_sid())
+    if safety:
+        alerted = [login for login in now.logins if login.user_id in alert_user_ids]
+        _alert_team(assessment, safety, alerted)
 
 
 def _said(payload: dict[str, Any]) -> Said:
@@ -404,9 +465,12 @@ def on_say(data: object = None) -> dict[str, Any]:
         ]
     turn = _turn_json(stored.turn)
     if not stored.duplicate:
-        _tell_others({"assessment_id": assessment_id, **turn}, assessment_id)
-        if stored.safety:
-            _alert_team(stored.assessment, stored.safety, applied.alert_user_ids)
+        _tell_others(
+            {"assessment_id": assessment_id, **turn},
+            stored.assessment,
+            stored.safety,
+            applied.alert_user_ids,
+        )
     return {
         "ok": True,
         "duplicate": stored.duplicate,
@@ -488,8 +552,8 @@ def on_unexpected_error(error: Exception) -> dict[str, Any] | bool:
     return _refusal(Refused("busy", _("Please try again in a moment.")), client_id)
 
 
-def _alert_team(assessment: Assessment, tier: str, user_ids: tuple[int, ...]) -> None:
-    """Tell every connected member of the team how urgent it is, without the person's words."""
+def _alert_team(assessment: Assessment, tier: str, logins: list[LoginSession]) -> None:
+    """Tell the logins of those to alert how urgent it is, without the person's words."""
     messages = {
         "immediate": _("Someone may be in danger now, in a conversation. Please check in now."),
         "safeguarding": _("A safeguarding concern came up in a conversation. Please act today."),
@@ -502,5 +566,5 @@ def _alert_team(assessment: Assessment, tier: str, user_ids: tuple[int, ...]) ->
         "tier": tier,
         "message": messages.get(tier, messages["immediate"]),
     }
-    for user_id in user_ids:
-        emit("safety_alert", alert, to=f"user:{user_id}", namespace=NAMESPACE)
+    for login in logins:
+        emit("safety_alert", alert, to=alerts_room(login.id), namespace=NAMESPACE)

@@ -247,7 +247,7 @@ def _apply(
         return _page(
             assessment, 400, refused=refused_message(error), outcome_id=outcome_id, **refusal
         )
-    tell_reviewers(assessment.id, what, current_user, outcome_id)
+    tell_reviewers(assessment, what, current_user, outcome_id)
     flash(_("Saved."), "success")
     anchor = f"outcome-{outcome_id}" if outcome_id else None
     return redirect(url_for("review.review_page", assessment_id=assessment.id, _anchor=anchor))

@@ -1,27 +1,33 @@
 """Socket.IO events of the /review namespace: who has a review page open, and live changes.
 
-Everyone with an assessment's review page open is in one room. They see who else is there, and
-each change as it is saved, whether it came through a form or through the `change` event here.
-A change names the revision it was based on; a stale one is refused with the current value.
-docs/protocol.md describes the events for other programs.
+Everyone with an assessment's review page open sees who else is there, and each change as it is
+saved, whether it came through a form or through the `change` event here. Each login listens in
+a room of its own, and who may still hear is decided each time something is sent
+(outcomes.listeners): a member taken off the team, a deactivated account or an ended login
+hears no more. A change names the revision it was based on; a stale one is refused with the
+current value. docs/protocol.md describes the events for other programs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import defaultdict
 from typing import Any
 
-from flask import g, request
+from flask import g, request, session
 from flask_login import current_user
-from flask_socketio import emit, join_room, leave_room
+from flask_socketio import join_room, leave_room
 from socketio.exceptions import ConnectionRefusedError
 
 from ..database import get_db
 from ..extensions import socketio
 from ..outcomes import review
 from ..outcomes.errors import ChangedFirst, RuleError, StaleRevision
+from ..outcomes.listeners import listeners
 from ..outcomes.models import Assessment, User
+from .auth import SESSION_KEY
+from .chat_events import login_limits
 
 NAMESPACE = "/review"
 MAX_INT = 2**31 - 1
@@ -38,23 +44,35 @@ def _room(assessment_id: int) -> str:
     return f"review:{assessment_id}"
 
 
+def _login_room(assessment_id: int, login_id: str) -> str:
+    """Where one login hears an assessment's review; the room name travels through the message
+    queue, so it holds a hash of the login's id, never the id."""
+    return f"review:{assessment_id}:{hashlib.sha256(login_id.encode()).hexdigest()[:32]}"
+
+
+def _send(event: str, payload: dict[str, Any], assessment: Assessment) -> set[int]:
+    """Send to every login that may review the assessment now; the users it went to."""
+    db = get_db()
+    now = listeners(db, assessment, login_limits(), with_links=False)
+    db.commit()
+    for login in now.logins:
+        socketio.emit(event, payload, to=_login_room(assessment.id, login.id), namespace=NAMESPACE)
+    return now.user_ids()
+
+
 def tell_reviewers(
-    assessment_id: int, what: str, by: User, outcome_id: int | None, **details: Any
+    assessment: Assessment, what: str, by: User, outcome_id: int | None, **details: Any
 ) -> None:
-    """Tell everyone with the review page open that something changed, and what."""
-    socketio.emit(
-        "changed",
-        {
-            "assessment_id": assessment_id,
-            "what": what,
-            "outcome_id": outcome_id,
-            "by": by.display_name,
-            "by_id": by.id,
-            **details,
-        },
-        to=_room(assessment_id),
-        namespace=NAMESPACE,
-    )
+    """Tell everyone with the review page open, who may still review it, what changed."""
+    payload = {
+        "assessment_id": assessment.id,
+        "what": what,
+        "outcome_id": outcome_id,
+        "by": by.display_name,
+        "by_id": by.id,
+        **details,
+    }
+    _send("changed", payload, assessment)
 
 
 def _refusal(code: str, message: str, **details: Any) -> dict[str, Any]:
@@ -83,7 +101,9 @@ def on_disconnect(*_args: object) -> None:
     with _present_lock:
         rooms = [room for room, members in _present.items() if members.pop(sid, None)]
     for room in rooms:
-        _announce(room)
+        assessment = get_db().get(Assessment, int(room.split(":", 1)[1]))
+        if assessment is not None:
+            _announce(assessment)
 
 
 def _int(payload: dict[str, Any], name: str) -> int:
@@ -114,11 +134,10 @@ def on_join(data: object = None) -> dict[str, Any]:
         return _refusal("bad_request", f"'{bad}' is missing or not a positive whole number.")
     if assessment is None:
         return _refusal("forbidden", "You cannot review this assessment.")
-    room = _room(assessment.id)
-    join_room(room)
+    join_room(_login_room(assessment.id, g.login_session.id))
     with _present_lock:
-        _present[room][request.sid] = (current_user.id, current_user.display_name)  # type: ignore[attr-defined]
-    _announce(room)
+        _present[_room(assessment.id)][request.sid] = (current_user.id, current_user.display_name)  # type: ignore[attr-defined]
+    _announce(assessment)
     return {"ok": True, "assessment_id": assessment.id, "revisions": _revisions(assessment)}
 
 
@@ -126,10 +145,23 @@ def _revisions(assessment: Assessment) -> dict[str, int]:
     return {str(outcome.id): outcome.revision for outcome in assessment.outcomes}
 
 
-def _announce(room: str) -> None:
+def _announce(assessment: Assessment) -> None:
+    """Who has the page open, to those who may review it now: only those, by name."""
+    room = _room(assessment.id)
+    db = get_db()
+    now = listeners(db, assessment, login_limits(), with_links=False)
+    db.commit()
+    allowed = now.user_ids()
     with _present_lock:
-        people = sorted({name for _user, name in _present.get(room, {}).values()})
-    emit("presence", {"room": room, "present": people}, to=room, namespace=NAMESPACE)
+        present = list(_present.get(room, {}).values())
+    people = sorted({name for user_id, name in present if user_id in allowed})
+    for login in now.logins:
+        socketio.emit(
+            "presence",
+            {"room": room, "present": people},
+            to=_login_room(assessment.id, login.id),
+            namespace=NAMESPACE,
+        )
 
 
 @socketio.on("leave", namespace=NAMESPACE)
@@ -139,11 +171,14 @@ def on_leave(data: object = None) -> dict[str, Any]:
         assessment_id = _int(data if isinstance(data, dict) else {}, "assessment_id")
     except ValueError:
         return _refusal("bad_request", "'assessment_id' is missing or not a positive whole number.")
-    room = _room(assessment_id)
-    leave_room(room)
+    login_id = session.get(SESSION_KEY)
+    if isinstance(login_id, str):
+        leave_room(_login_room(assessment_id, login_id))
     with _present_lock:
-        _present[room].pop(request.sid, None)  # type: ignore[attr-defined]
-    _announce(room)
+        _present[_room(assessment_id)].pop(request.sid, None)  # type: ignore[attr-defined]
+    assessment = get_db().get(Assessment, assessment_id)
+    if assessment is not None:
+        _announce(assessment)
     return {"ok": True}
 
 
@@ -194,5 +229,5 @@ def on_change(data: object = None) -> dict[str, Any]:
         db.rollback()
         return _refusal(refused.code, str(refused.detail or refused.code))
     number = revision.number if revision else based_on
-    tell_reviewers(assessment.id, "outcome", current_user, outcome_id, revision=number)
+    tell_reviewers(assessment, "outcome", current_user, outcome_id, revision=number)
     return {"ok": True, "revision": number}

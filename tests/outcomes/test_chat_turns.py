@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from outcomes_chat.outcomes import review
+from outcomes_chat.outcomes import accounts, review
 from outcomes_chat.outcomes.chat_turns import NotAvailable, Speaker, apply_chat_turn
 from outcomes_chat.outcomes.conversations import Said, Sender, start_conversation, take_turn
 from outcomes_chat.outcomes.errors import (
@@ -140,3 +140,29 @@ def test_a_risk_names_the_team_to_alert(db, engine, started, team):
     )
     assert calm.alert_user_ids == ()
     assert set(risky.alert_user_ids) == {lead.id, nurse.id}
+
+
+def _risk_heard(db, engine, assessment, speaker):
+    _apply(db, engine, speaker, assessment, "a", Said(button="start"))
+    _apply(db, engine, speaker, assessment, "b", Said(button="yes"))
+    return _apply(
+        db, engine, speaker, assessment, "c", Said(text="Some nights I think I can't go on")
+    )
+
+
+def test_a_risk_in_a_private_conversation_alerts_only_whoever_started_it(db, engine, team):
+    person, lead, _nurse, _ = team
+    private = start_conversation(
+        db, engine, person, lead, "carer", "en", {ConsentPurpose.RECORD: True}
+    )
+    db.commit()
+    risky = _risk_heard(db, engine, private, Speaker(Sender(user=lead)))
+    assert risky.stored.safety == "immediate" and risky.alert_user_ids == (lead.id,)
+
+
+def test_a_deactivated_member_is_not_named_to_alert(db, engine, started, team):
+    _person, lead, nurse, _ = team
+    accounts.deactivate(db, nurse)
+    db.commit()
+    risky = _risk_heard(db, engine, started, Speaker(Sender(user=lead)))
+    assert risky.alert_user_ids == (lead.id,)
