@@ -420,6 +420,9 @@ CONTROL = [
     ("yes", "ok"), ("yes", "yes please"), ("yes", "👍"), ("yes", "Yes yes"),
     ("no", "no"), ("no", "Nope"), ("no", "not quite"), ("no", "That's wrong"),
     ("no", "no thanks"), ("no", "No!"),
+    # Scots and everyday forms a walkthrough found refused
+    ("yes", "aye fine"), ("yes", "aye nae bother"), ("yes", "aye that's grand"),
+    ("no", "naw that's it"), ("no", "naw that's me"), ("no", "nothing else"),
     ("not_sure", "not sure"), ("not_sure", "I don't know"), ("not_sure", "dunno"),
     ("not_sure", "maybe"), ("not_sure", "I'm not sure really"),
 ]  # fmt: skip
@@ -662,6 +665,11 @@ HEARD_AS_RISK = [
     ("My son is smoking spice again.", "substance_misuse"),
     ("When I help him wash he hits me.", "harm_to_speaker"),
     ("The man who says he's her friend is using her flat.", "exploitation"),
+    # self-neglect of medicines; a child doing someone else's care (found by a walkthrough)
+    ("I've stopped taking my tablets, what's the point.", "neglect"),
+    ("My 13 year old daughter does his medication when I'm at work.", "child_carer"),
+    ("My wee lassie, she's 13, she does his meds.", "child_carer"),
+    ("I gave him extra tablets by mistake.", "harm_to_cared_for"),
 ]
 
 NOT_RISK = [
@@ -714,6 +722,12 @@ NOT_RISK = [
     # the strain of a caring task, not a blow
     "Lifting him has hurt my back.",
     "Helping her up the stairs hurt my shoulder.",
+    # "extra" without a medicine is not an overdose
+    "A wee bit better, the day centre gave her an extra day.",
+    # a grown-up's care of their own medicines, and a child's age said alone
+    "My daughter does his medication when I'm at work.",
+    "She's 13 and loves her dancing.",
+    "He takes his tablets with his breakfast.",
 ]
 
 

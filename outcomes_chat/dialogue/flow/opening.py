@@ -43,7 +43,8 @@ def on_consent(step: Step, text: str, intent: str | None) -> None:
         step.event("consent_declined")
         anywhere.pause(step, "consent")
     else:
-        step.lead.append(step.message("please_choose"))
+        # "Skip" is no answer here: the person's say on sharing their words comes first.
+        step.lead.append(step.message("please_choose_yes_no"))
 
 
 def on_opener(step: Step, text: str, intent: str | None) -> None:
