@@ -364,7 +364,9 @@ def _speaker_first(step: Step, domains: list[str], topic: Topic | None) -> list[
 
 
 def _words(text: str, spans: list[tuple[int, int]], indices: Sequence[int]) -> str:
-    """The person's exact words for these sentences: neighbouring sentences keep their spacing."""
+    """The person's exact words for these sentences: neighbouring sentences keep their spacing;
+    where a sentence between them went elsewhere, " … " marks the gap, so words read back
+    never run together as if said one after the other."""
     if len(indices) == len(spans):
         return text
     runs: list[list[int]] = []
@@ -373,7 +375,7 @@ def _words(text: str, spans: list[tuple[int, int]], indices: Sequence[int]) -> s
             runs[-1].append(index)
         else:
             runs.append([index])
-    return " ".join(text[spans[run[0]][0] : spans[run[-1]][1]] for run in runs)
+    return " … ".join(text[spans[run[0]][0] : spans[run[-1]][1]] for run in runs)
 
 
 def _after_prefix(value: str | None, prefix: str) -> str | None:
