@@ -423,6 +423,7 @@ CONTROL = [
     # Scots and everyday forms a walkthrough found refused
     ("yes", "aye fine"), ("yes", "aye nae bother"), ("yes", "aye that's grand"),
     ("no", "naw that's it"), ("no", "naw that's me"), ("no", "nothing else"),
+    ("already_said", "i telt ye already"), ("already_said", "I've telt ye"),
     ("not_sure", "not sure"), ("not_sure", "I don't know"), ("not_sure", "dunno"),
     ("not_sure", "maybe"), ("not_sure", "I'm not sure really"),
 ]  # fmt: skip
