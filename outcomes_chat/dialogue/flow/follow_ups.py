@@ -181,7 +181,7 @@ def ask_wish(step: Step) -> list[Message]:
 def ask_follow_up(step: Step, name: str) -> list[Message]:
     topic = outcome_topic(step)
     template = getattr(topic, name) if topic else step.script.defaults[name]
-    if name == "helps" and template == step.script.defaults["helps"]:
-        if step.current_outcome().rating == "met":
-            template = step.script.defaults["helps_going_well"]
+    going_well = step.current_outcome().rating == "met"
+    if name == "helps" and template == step.script.defaults["helps"] and going_well:
+        template = step.script.defaults["helps_going_well"]
     return step.asking(step.say(template), step.button("skip"), step.button("skip_rest"))
