@@ -48,7 +48,7 @@ HELPS = "My daughter has him on a Sunday afternoon and I sleep then."
 BARRIERS = "He gets muddled at night and doesn't know where he is."
 CHOIR_CHANGED = "Getting back to choir on Tuesdays."
 ANYTHING_ELSE = "Is there anything else that matters to you?"
-# "How are things with this now?" after a problem, "How near are you to this now?" after a wish.
+# "How are things with this now?" after a problem, "How is this going now?" after a wish.
 RATING = "this now?"
 SUMMARY_OUTRO = "You can change or take out any of it."
 MIN_TARGET = 44

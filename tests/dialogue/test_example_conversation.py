@@ -37,7 +37,7 @@ def test_the_example_conversation_keeps_the_carers_own_words(carer: Conversation
     assert carer.button_values() == ["yes", "not_quite", "back"]
 
     rating = carer.say(YES)
-    assert rating.text == "How near are you to this now?"  # a wish, not a problem
+    assert rating.text == "How is this going now?"  # a wish, not a problem
     assert carer.button_values() == ["met", "partly_met", "not_met", "unknown"]
 
     helps = carer.press("not_met")
