@@ -7,6 +7,7 @@ what they share: the state, the recogniser, the wording, and what is said in thi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from outcomes_chat.dialogue.flow import anywhere, closing
@@ -226,7 +227,7 @@ class Step:
             events=tuple(self.events),
             progress=self.progress(),
             phase=phase,
-            controls=self.controls(),
+            controls=self.controls(offered=messages[-1].buttons if messages else ()),
             outcomes_changed=self.outcomes_changed(),
             safety=tuple(to_plain(note) for note in state.safety[self.safety_before :]),
             concerns=tuple(to_plain(note) for note in state.concerns[self.concerns_before :]),
@@ -239,14 +240,16 @@ class Step:
             return self.fresh and bool(self.state.outcomes)
         return to_plain(self.state.outcomes) != self.outcomes_before
 
-    def controls(self) -> tuple[Button, ...]:
-        """The buttons that work at any time, for a page's tool bar."""
+    def controls(self, offered: Sequence[Button] = ()) -> tuple[Button, ...]:
+        """The buttons that work at any time, for a page's tool bar: those the question does
+        not offer already among its own buttons (one Skip, not two)."""
         if self.state.phase == "finished" or self.state.paused is not None:
             return ()
         values: tuple[str, ...] = ("back", "skip", "pause", "repeat", "help")
         if not self.spec.skippable:
             values = tuple(value for value in values if value != "skip")
-        return tuple(self.button(value) for value in values)
+        answers = {button.value for button in offered}
+        return tuple(self.button(value) for value in values if value not in answers)
 
     def progress(self) -> Progress:
         state = self.state

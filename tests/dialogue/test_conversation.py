@@ -631,7 +631,18 @@ def test_the_turn_is_json(carer: Conversation) -> None:
     assert data["phase"] == "topic"
     assert data["progress"] == {"topic": 3, "of": 10}
     assert data["messages"][-1]["kind"] == "question"
-    assert [c["value"] for c in data["controls"]] == ["back", "skip", "pause", "repeat", "help"]
+    # The question offers Skip among its own buttons: the tool bar does not repeat it.
+    assert [b["value"] for b in data["messages"][-1]["buttons"]] == ["skip", "why"]
+    assert [c["value"] for c in data["controls"]] == ["back", "pause", "repeat", "help"]
+
+
+def test_a_reading_back_offers_back_once(carer: Conversation) -> None:
+    to_topic(carer, "finance")
+    carer.say("The bills keep going up.")
+    asked = [b.value for b in carer.turn.messages[-1].buttons]
+    controls = [c.value for c in carer.turn.controls]
+    assert "back" in asked and "back" not in controls
+    assert "skip" in controls
 
 
 def test_the_state_stays_small_in_a_long_conversation(carer: Conversation) -> None:
