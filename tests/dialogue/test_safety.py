@@ -287,3 +287,20 @@ def test_other_risk_at_a_follow_up_is_kept_as_its_answer_and_not_asked_again(
     assert carer.state["phase"] == "who_could_help"
     assert "gets in the way" not in carried_on.text
     assert carer.record["outcomes"][0]["barriers"] == HURT
+
+
+def test_a_feeling_said_with_a_risk_is_acknowledged_before_the_signposting(
+    carer: Conversation,
+) -> None:
+    at_topic(carer)
+    alarmed = carer.say("I'm that knackered I could shake him sometimes, I'm no a bad person")
+    assert alarmed.messages[0].kind == "safety"
+    assert alarmed.messages[0].text.startswith("That sounds so tiring. Thank you for telling me.")
+
+
+def test_a_reply_that_already_says_the_feeling_does_not_say_it_twice(
+    carer: Conversation,
+) -> None:
+    at_topic(carer)
+    alarmed = carer.say("I feel so low, I can't go on")
+    assert alarmed.messages[0].text.count("That sounds really hard") == 1

@@ -30,7 +30,7 @@ def safety(step: Step, category: str, text: str) -> None:
     if state.paused is not None:
         state.paused = None
         step.event("resumed")
-    step.messages.append(Message(step.say(kind.reply), kind="safety"))
+    step.messages.append(Message(_acknowledged(step, text, step.say(kind.reply)), kind="safety"))
     lines = [
         step.say(line.text, number=line.number or "") for line in signposting.lines_for(category)
     ]
@@ -44,6 +44,16 @@ def safety(step: Step, category: str, text: str) -> None:
         step.messages.append(Message("\n".join(lines), kind="signposting"))
     if "offer" in tier and not state.finished:
         state.awaiting = "safety"
+
+
+def _acknowledged(step: Step, text: str, reply: str) -> str:
+    """The reply, after a short word for a feeling said with the risk ("I'm that knackered I
+    could shake him"): the person is heard before they are signposted."""
+    for feeling in step.hear.feelings(text)[:1]:
+        line = step.say(step.script.acknowledgements[feeling])
+        if line.rstrip(".") not in reply:
+            return f"{line} {reply}"
+    return reply
 
 
 def on_offer(step: Step, offer: str, intent: str | None) -> bool:
