@@ -112,6 +112,8 @@ class State:
     skipped_topics: list[str] = field(default_factory=list)
     nothing_to_add_topics: list[str] = field(default_factory=list)
     not_sure_topics: list[str] = field(default_factory=list)
+    # Topics asked again because their first answer went to another topic's domain.
+    reasked_topics: list[str] = field(default_factory=list)
     pending: list[Candidate] = field(default_factory=list)
     mentions: dict[str, list[Candidate]] = field(default_factory=dict)
     outcomes: list[Outcome] = field(default_factory=list)

@@ -142,10 +142,31 @@ def after_outcome(step: Step) -> None:
 
 def after_topic_answer(step: Step) -> None:
     topic = step.require_topic()
-    if step.state.mentions.get(topic.id):
+    state = step.state
+    if state.mentions.get(topic.id):
         step.enter("remembered")
+    elif _answered_about_another(step, topic) and topic.id not in state.reasked_topics:
+        # "How are you keeping?" answered about the son: his words are kept for his topic,
+        # and the question about the speaker is asked once more rather than lost.
+        state.reasked_topics.append(topic.id)
+        step.lead.append(step.message("back_to_topic"))
+        state.phase = "topic"
+        state.prompted = False
     else:
         topics.finish_topic(step)
+
+
+def _answered_about_another(step: Step, topic: Topic) -> bool:
+    """Whether an open question about the speaker's own life was answered only about the
+    other person (their words recorded for the other's domain, none for this topic's)."""
+    others = step.hear.about_others
+    outcomes = step.state.outcomes
+    if others is None or topic.kind != "open" or others.domain in topic.domains or not outcomes:
+        return False
+    if any(set(outcome.domains) & set(topic.domains) for outcome in outcomes):
+        return False
+    latest = outcomes[-1].turn
+    return all(o.domains[:1] == [others.domain] for o in outcomes if o.turn == latest)
 
 
 def ask_rating(step: Step) -> list[Message]:
