@@ -73,8 +73,38 @@ def test_review_can_skip_an_outcome_and_add_a_new_one(review: Conversation) -> N
     assert review.record["finished"] is True
 
 
-def test_review_summary_shows_old_and_new_words(review: Conversation) -> None:
-    review.say({"button": "start"}, YES, {"button": "met"}, "Much better now.", SKIP, "no")
-    summary = review.turn.messages[0].text
-    assert '1. "A full night\'s sleep. Much better now." (going well)' in summary
-    assert '2. "Going back to choir." (not sure)' in summary
+def test_review_summary_shows_old_and_new_words_apart(review: Conversation) -> None:
+    """What they said last time and what they say now are each quoted whole, and labelled:
+    never glued into one quote as if said at once."""
+    review.say({"button": "start"}, YES, {"button": "met"}, "Much better now.")
+    review.press("not_met")
+    review.say("no", "no")
+    lines = review.turn.messages[0].text.splitlines()
+    assert lines[1:] == [
+        '1. Last time: "A full night\'s sleep." (not at all)',
+        'Now: "Much better now." (going well)',
+        '2. Last time: "Going back to choir." (partly)',
+        "Now: not at all",
+    ]
+
+
+def test_review_summary_keeps_each_thing_said_now_verbatim(carer: Conversation) -> None:
+    """Glued, "i dinnae sleep either." and "better, she goes three days now" read as one."""
+    talk = carer
+    earlier = [{"id": 7, "domain": "health_wellbeing", "text": "i dinnae sleep either."}]
+    talk.start(review_outcomes=earlier)
+    talk.say({"button": "start"}, YES, {"button": "partly_met"})
+    talk.say("better, she goes three days now", "no")
+    summary = talk.turn.messages[0].text
+    assert "either. better" not in summary
+    assert 'Last time: "i dinnae sleep either."' in summary
+    assert 'Now: "better, she goes three days now" (partly)' in summary
+
+
+def test_review_summary_shows_words_typed_with_the_rating_and_after_it(
+    review: Conversation,
+) -> None:
+    review.say({"button": "start"}, YES, "partly, he sleeps more", "Sundays help too.")
+    review.say(SKIP, "no")
+    lines = review.turn.messages[0].text.splitlines()
+    assert lines[2:4] == ['Now: "partly, he sleeps more" (partly)', 'And: "Sundays help too."']
