@@ -68,7 +68,7 @@ def test_review_can_skip_an_outcome_and_add_a_new_one(review: Conversation) -> N
     review.say("no")
     assert review.state["phase"] == "summary"
     assert [o["words"] for o in review.record["outcomes"]][-1] == new
-    assert review.record["outcomes"][0]["rating"] == "unknown"
+    assert review.record["outcomes"][0]["rating"] is None  # skipped: not asked, not "not sure"
     review.press("confirm")
     assert review.record["finished"] is True
 
@@ -108,3 +108,14 @@ def test_review_summary_shows_words_typed_with_the_rating_and_after_it(
     review.say(SKIP, "no")
     lines = review.turn.messages[0].text.splitlines()
     assert lines[2:4] == ['Now: "partly, he sleeps more" (partly)', 'And: "Sundays help too."']
+
+
+def test_a_skipped_review_rating_is_not_given_not_not_sure(review: Conversation) -> None:
+    """ "When agreed: Going well, Now: Not sure" reads as worse: a skip is recorded as no rating."""
+    review.say({"button": "start"}, YES, SKIP, {"button": "unknown"}, "no", "no")
+    first, second = review.record["outcomes"]
+    assert (first["previous_rating"], first["rating"]) == ("not_met", None)
+    assert second["rating"] == "unknown"  # "Not sure" pressed is kept as said
+    lines = review.turn.messages[0].text.splitlines()
+    assert lines[2] == "Now: not asked"
+    assert lines[4] == "Now: not sure"
