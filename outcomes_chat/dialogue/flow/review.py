@@ -28,7 +28,9 @@ def next_review(step: Step) -> None:
 
 def on_review_rating(step: Step, text: str, intent: str | None) -> None:
     outcome = step.current_outcome()
-    rating = follow_ups.typed_rating(step, outcome, text) if text else None
+    # Words typed with a rating are kept beside it; words without one are what they say now.
+    typed = text and step.hear.rating(text) is not None
+    rating = follow_ups.typed_rating(step, outcome, text) if typed else None
     rating = rating or ("unknown" if intent == "not_sure" else intent)
     if rating in RATINGS:
         outcome.rating = rating
@@ -39,9 +41,15 @@ def on_review_rating(step: Step, text: str, intent: str | None) -> None:
             next_review(step)
     elif intent == "skip":
         next_review(step)
-    elif text and intent is None:
+    elif text and intent is None and not step.state.prompted:
         review_update(step, outcome, text)
-        step.lead.append(step.message("moving_on"))
+        step.state.prompted = True
+        step.lead.append(step.message("rating_kept"))
+    elif text and intent is None:
+        # Asked once already: a third time would be a form, not a conversation.
+        review_update(step, outcome, text)
+        step.lead.append(step.message("rating_left"))
+        next_review(step)
     else:
         step.lead.append(step.message("please_choose"))
 
