@@ -119,3 +119,33 @@ def test_a_skipped_review_rating_is_not_given_not_not_sure(review: Conversation)
     lines = review.turn.messages[0].text.splitlines()
     assert lines[2] == "Now: not asked"
     assert lines[4] == "Now: not sure"
+
+
+def test_a_new_problem_typed_at_how_is_that_now_waits_for_this_outcome(
+    carer: Conversation,
+) -> None:
+    """Said instead of a rating, it is kept for after this outcome's review, then read back."""
+    carer.start(
+        review_outcomes=[{"id": 5, "domain": "choice_in_caring", "text": "too much caring"}]
+    )
+    carer.say({"button": "start"}, YES, "i had a fall last week and hurt my wrist")
+    assert carer.state["phase"] == "review_rating"
+    assert "come back to what you said" in carer.text
+    carer.press("not_met")
+    assert carer.state["phase"] == "review_update"
+    carer.press("no")
+    assert carer.state["phase"] == "reflect"
+    assert '"i had a fall last week and hurt my wrist"' in carer.text
+    carer.say(YES, {"button": "partly_met"}, MOVE_ON)
+    assert carer.state["phase"] == "anything_else"
+    reviewed, new = carer.record["outcomes"]
+    assert (reviewed["update"], reviewed["rating_words"], reviewed["rating"]) == (
+        None,
+        None,
+        "not_met",
+    )
+    assert (new["words"], new["domain"]) == (
+        "i had a fall last week and hurt my wrist",
+        "health_wellbeing",
+    )
+    assert carer.turn.progress.to_dict() == {"topic": 1, "of": 1}
