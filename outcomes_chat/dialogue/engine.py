@@ -175,10 +175,15 @@ def _record(state: State) -> dict[str, Any]:
 
 
 def _outcome_record(outcome: Outcome) -> dict[str, Any]:
-    """One outcome for the record; `domain` is the main one of `domains`."""
+    """One outcome for the record; `domain` is the main one of `domains`.
+
+    An outcome looked at again in a review and not rated now has no rating (None): "not
+    sure" would read as worse than how it was agreed, when the question was skipped.
+    """
+    looked_back = outcome.review_of is not None
     return {
         "id": outcome.id,
         "domain": outcome.domains[0] if outcome.domains else None,
         **to_plain(outcome),
-        "rating": outcome.rating or "unknown",
+        "rating": outcome.rating or (None if looked_back else "unknown"),
     }

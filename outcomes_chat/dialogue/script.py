@@ -18,6 +18,7 @@ RATINGS = ("met", "partly_met", "not_met", "unknown")
 ALLOWED_PLACEHOLDERS = frozenset({"words", "number", "rating"})
 NEEDS_WORDS = frozenset(
     {"reflect_first", "reflect_more", "review_rating", "change_words", "summary_line", "outcome"}
+    | {"summary_last_time", "summary_now_words", "summary_also_now"}
 )
 _PLACEHOLDER = re.compile(r"\{(\w*)\}")
 

@@ -120,6 +120,7 @@ class State:
     removed: list[str] = field(default_factory=list)
     current: str | None = None
     pick: str | None = None
+    review_at: str | None = None  # in a review: the outcome agreed last time looked at last
     next_outcome: int = 1
     safety: list[SafetyNote] = field(default_factory=list)
     concerns: list[Concern] = field(default_factory=list)

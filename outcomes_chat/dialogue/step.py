@@ -256,7 +256,9 @@ class Step:
         if state.mode == "review":
             reviewed = [o for o in state.outcomes if o.review_of is not None]
             ids = [o.id for o in reviewed]
-            done = ids.index(state.current) + 1 if state.current in ids else 0
+            # While something new said in the review is heard, the one looked at last counts.
+            at = state.current if state.current in ids else state.review_at
+            done = ids.index(at) + 1 if at in ids else 0
             if self.spec.topics_done:
                 done = len(ids)
             return Progress(done, len(ids))

@@ -22,7 +22,8 @@ FILES = sorted(FOLDER.glob("*.yaml"))
 
 FRAMEWORKS = frozenset({"carer", "adult"})
 FEELINGS = frozenset({"grief", "fear", "exhaustion", "guilt", "low"})
-TOP_KEYS = frozenset({"framework", "description", "known_failure", "steps", "expect"})
+TOP_KEYS = frozenset({"framework", "description", "known_failure", "review", "steps", "expect"})
+REVIEW_KEYS = frozenset({"id", "domain", "text", "rating"})
 STEP_KEYS = frozenset(
     {"say", "reply_has", "reply_lacks", "reply_order", "phase", "topic"}
     | {"buttons_have", "buttons_lack", "acknowledges"}
@@ -34,6 +35,7 @@ EXPECT_KEYS = frozenset(
 )
 OUTCOME_KEYS = frozenset(
     {"words", "domain", "rating", "rating_words", "wish", "helps", "barriers", "who_could_help"}
+    | {"update", "previous_rating"}
 )
 TOPIC_LISTS = {
     "concerns_topics": "concerns",
@@ -88,6 +90,7 @@ def shape_problems(data: Any) -> list[str]:
     for key in ("description", "known_failure"):
         if key in data and not (isinstance(data[key], str) and data[key].strip()):
             problems.append(f"{key} must be a non-empty string")
+    problems += review_problems(data.get("review", []))
     steps = data.get("steps")
     if not isinstance(steps, list) or not steps:
         problems.append("steps must be a non-empty list")
@@ -95,6 +98,19 @@ def shape_problems(data: Any) -> list[str]:
         for number, step in enumerate(steps, start=1):
             problems += [f"step {number}: {p}" for p in step_problems(step)]
     problems += expect_problems(data.get("expect"))
+    return problems
+
+
+def review_problems(review: Any) -> list[str]:
+    """What is wrong with the outcomes agreed last time, for a review conversation."""
+    if not isinstance(review, list):
+        return ["review must be a list of outcomes agreed last time"]
+    problems: list[str] = []
+    for number, item in enumerate(review, start=1):
+        if not isinstance(item, dict) or "text" not in item:
+            problems.append(f"review {number}: needs `text`")
+            continue
+        problems += [f"review {number}: {p}" for p in unknown(item, REVIEW_KEYS, "")]
     return problems
 
 
@@ -162,7 +178,7 @@ def play(engine: Engine, data: Mapping[str, Any]) -> Played:
     """Play the steps through the engine (state stored as JSON) and collect every failure."""
     played = Played()
     talk = Conversation(engine)
-    talk.start()
+    talk.start(review_outcomes=data.get("review") or None)
     for number, step in enumerate(data["steps"], start=1):
         turn = talk.say(step["say"])
         label = f"step {number} ({json.dumps(step['say'])})"

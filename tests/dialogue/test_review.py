@@ -68,13 +68,84 @@ def test_review_can_skip_an_outcome_and_add_a_new_one(review: Conversation) -> N
     review.say("no")
     assert review.state["phase"] == "summary"
     assert [o["words"] for o in review.record["outcomes"]][-1] == new
-    assert review.record["outcomes"][0]["rating"] == "unknown"
+    assert review.record["outcomes"][0]["rating"] is None  # skipped: not asked, not "not sure"
     review.press("confirm")
     assert review.record["finished"] is True
 
 
-def test_review_summary_shows_old_and_new_words(review: Conversation) -> None:
-    review.say({"button": "start"}, YES, {"button": "met"}, "Much better now.", SKIP, "no")
-    summary = review.turn.messages[0].text
-    assert '1. "A full night\'s sleep. Much better now." (going well)' in summary
-    assert '2. "Going back to choir." (not sure)' in summary
+def test_review_summary_shows_old_and_new_words_apart(review: Conversation) -> None:
+    """What they said last time and what they say now are each quoted whole, and labelled:
+    never glued into one quote as if said at once."""
+    review.say({"button": "start"}, YES, {"button": "met"}, "Much better now.")
+    review.press("not_met")
+    review.say("no", "no")
+    lines = review.turn.messages[0].text.splitlines()
+    assert lines[1:] == [
+        '1. Last time: "A full night\'s sleep." (not at all)',
+        'Now: "Much better now." (going well)',
+        '2. Last time: "Going back to choir." (partly)',
+        "Now: not at all",
+    ]
+
+
+def test_review_summary_keeps_each_thing_said_now_verbatim(carer: Conversation) -> None:
+    """Glued, "i dinnae sleep either." and "better, she goes three days now" read as one."""
+    talk = carer
+    earlier = [{"id": 7, "domain": "health_wellbeing", "text": "i dinnae sleep either."}]
+    talk.start(review_outcomes=earlier)
+    talk.say({"button": "start"}, YES, {"button": "partly_met"})
+    talk.say("better, she goes three days now", "no")
+    summary = talk.turn.messages[0].text
+    assert "either. better" not in summary
+    assert 'Last time: "i dinnae sleep either."' in summary
+    assert 'Now: "better, she goes three days now" (partly)' in summary
+
+
+def test_review_summary_shows_words_typed_with_the_rating_and_after_it(
+    review: Conversation,
+) -> None:
+    review.say({"button": "start"}, YES, "partly, he sleeps more", "Sundays help too.")
+    review.say(SKIP, "no")
+    lines = review.turn.messages[0].text.splitlines()
+    assert lines[2:4] == ['Now: "partly, he sleeps more" (partly)', 'And: "Sundays help too."']
+
+
+def test_a_skipped_review_rating_is_not_given_not_not_sure(review: Conversation) -> None:
+    """ "When agreed: Going well, Now: Not sure" reads as worse: a skip is recorded as no rating."""
+    review.say({"button": "start"}, YES, SKIP, {"button": "unknown"}, "no", "no")
+    first, second = review.record["outcomes"]
+    assert (first["previous_rating"], first["rating"]) == ("not_met", None)
+    assert second["rating"] == "unknown"  # "Not sure" pressed is kept as said
+    lines = review.turn.messages[0].text.splitlines()
+    assert lines[2] == "Now: not asked"
+    assert lines[4] == "Now: not sure"
+
+
+def test_a_new_problem_typed_at_how_is_that_now_waits_for_this_outcome(
+    carer: Conversation,
+) -> None:
+    """Said instead of a rating, it is kept for after this outcome's review, then read back."""
+    carer.start(
+        review_outcomes=[{"id": 5, "domain": "choice_in_caring", "text": "too much caring"}]
+    )
+    carer.say({"button": "start"}, YES, "i had a fall last week and hurt my wrist")
+    assert carer.state["phase"] == "review_rating"
+    assert "come back to what you said" in carer.text
+    carer.press("not_met")
+    assert carer.state["phase"] == "review_update"
+    carer.press("no")
+    assert carer.state["phase"] == "reflect"
+    assert '"i had a fall last week and hurt my wrist"' in carer.text
+    carer.say(YES, {"button": "partly_met"}, MOVE_ON)
+    assert carer.state["phase"] == "anything_else"
+    reviewed, new = carer.record["outcomes"]
+    assert (reviewed["update"], reviewed["rating_words"], reviewed["rating"]) == (
+        None,
+        None,
+        "not_met",
+    )
+    assert (new["words"], new["domain"]) == (
+        "i had a fall last week and hurt my wrist",
+        "health_wellbeing",
+    )
+    assert carer.turn.progress.to_dict() == {"topic": 1, "of": 1}

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import event, select
 
+from outcomes_chat.outcomes.conversations import Said, Sender, take_turn
 from outcomes_chat.outcomes.models import (
     Assessment,
     AuditEvent,
@@ -435,6 +436,30 @@ def test_a_review_conversation_starts_from_the_agreed_plan_and_shows_the_change(
     assert saved.status_code == 302
     db.expire_all()
     assert db.get(RecordedOutcome, back.id).achieved == "partly"
+
+
+def test_a_review_rating_skipped_shows_as_not_asked_never_not_sure(app, client, finished, db):
+    """ "When agreed: Going well, Now: Not sure" would read as worse: a skip is no rating."""
+    from outcomes_chat.web.engines import engine_for
+
+    login(client, "morag")
+    assert sign_off(client, finished, "2027-03-01").status_code == 302
+    data = {"language": "en", "consent_record": "y", "consent_share": "y"}
+    assert post(client, finished, "/start-review", data).status_code == 302
+    started = db.scalar(select(Assessment).where(Assessment.review_of_id == finished.id))
+    with app.app_context():
+        engine = engine_for("carer")
+    lead = started.started_by
+    inputs = [Said(language="en"), Said(button="start"), Said(button="yes"), Said(button="skip")]
+    for number, said in enumerate(inputs):
+        take_turn(db, engine, started, f"skip{number}", said, started.last_seq, Sender(lead))
+        db.commit()
+    skipped = next(o for o in started.outcomes if o.review_of_id)
+    assert skipped.rating is None
+    html = shown(client.get(f"/assessments/{started.id}/review"))
+    article = html.split(f'id="outcome-{skipped.id}"')[1].split("</article>")[0]
+    now = article.split("<dt>Now</dt>")[1].split("</dd>")[0]
+    assert "Not asked" in now and "Not sure" not in now
 
 
 def test_the_person_page_lists_every_plans_actions_across_agencies(client, finished, db):

@@ -115,15 +115,42 @@ def ask_summary(step: Step) -> list[Message]:
         return step.asking(step.message("summary_empty"), step.button("confirm"))
     lines = [step.message("summary_intro")]
     for number, outcome in enumerate(outcomes, start=1):
+        if outcome.review_of is not None:
+            lines.extend(review_lines(step, number, outcome))
+            continue
         rating = step.say(step.script.rating_names[outcome.rating or "unknown"])
-        words = outcome.words if outcome.update is None else f"{outcome.words} {outcome.update}"
-        line = step.message("summary_line", number=str(number), words=words, rating=rating)
+        line = step.message("summary_line", number=str(number), words=outcome.words, rating=rating)
         lines.append(line)
     buttons = [step.button("confirm"), step.button("change"), step.button("remove")]
     return [
         Message("\n".join(lines), kind="summary"),
         *step.asking(step.message("summary_outro"), *buttons),
     ]
+
+
+def review_lines(step: Step, number: int, outcome: Outcome) -> list[str]:
+    """An outcome looked at again: what was said last time and what is said now, each quoted
+    whole in the person's words and labelled, never run together as if said at once."""
+    then = step.message(
+        "summary_last_time",
+        number=str(number),
+        words=outcome.words,
+        rating=rating_name(step, outcome.previous_rating),
+    )
+    rating = rating_name(step, outcome.rating)
+    # Typed with the rating, and said after it: each kept whole, each shown once.
+    said = list(dict.fromkeys(w for w in (outcome.rating_words, outcome.update) if w))
+    if not said:
+        return [then, step.message("summary_now", rating=rating)]
+    now = step.message("summary_now_words", words=said[0], rating=rating)
+    return [then, now, *(step.message("summary_also_now", words=words) for words in said[1:])]
+
+
+def rating_name(step: Step, rating: str | None) -> str:
+    """How a rating reads in the summary; one not given reads as not asked, never "not sure"."""
+    if rating is None:
+        return step.message("rating_not_asked")
+    return step.say(step.script.rating_names[rating])
 
 
 def ask_summary_pick(step: Step) -> list[Message]:

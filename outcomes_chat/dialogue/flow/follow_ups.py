@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from outcomes_chat.dialogue.flow import hearing, topics
+from outcomes_chat.dialogue.flow import hearing, review, topics
 from outcomes_chat.dialogue.script import RATINGS, Topic
 from outcomes_chat.dialogue.state import Outcome
 from outcomes_chat.dialogue.turn import Button, Message
@@ -136,6 +136,8 @@ def after_outcome(step: Step) -> None:
         after_topic_answer(step)
     elif state.asked == "summary":
         step.enter("summary")
+    elif state.asked == "review":
+        review.next_review(step)
     else:
         step.enter("anything_else")
 
