@@ -39,6 +39,8 @@ class CopyOutcome:
     rating_words: str | None
     also_said: list[str]
     actions: list[CopyAction]
+    # At a review: what the person says about it now, in their words.
+    update: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,7 @@ def _outcome(
         words=values["words"],
         rating=values.get("rating"),
         rating_words=values.get("rating_words"),
+        update=values.get("update"),
         also_said=also_said,
         actions=[
             CopyAction(

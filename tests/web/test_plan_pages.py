@@ -66,6 +66,16 @@ def test_the_copy_shows_the_persons_words_verbatim_as_a_draft_before_sign_off(cl
     assert "You can reach them through Health." in html
 
 
+def test_the_copy_shows_what_the_person_says_about_it_now_at_a_review(client, finished, db):
+    outcome = next(o for o in finished.outcomes if o.active)
+    outcome.update = "better, she goes three days now"
+    db.commit()
+    login(client, "amir")
+    html = shown(copy_of(client, finished))
+    assert "What you say about it now:" in html
+    assert "better, she goes three days now" in html
+
+
 def test_the_copy_shows_the_agreed_version_and_its_review_date(client, finished, db):
     agree(client, finished)
     outcome = finished.outcomes[0]
