@@ -35,8 +35,13 @@ def on_rating(step: Step, text: str, intent: str | None) -> None:
         # Asked once already: a third time would be a form, not a conversation.
         step.lead.append(step.message("rating_left"))
         next_follow_up(step)
-    else:
+    elif not step.state.prompted:
+        step.state.prompted = True
         step.lead.append(step.message("please_choose"))
+    else:
+        # "no", "yes" again: it is not a rating, and asking a third time helps no one.
+        step.lead.append(step.message("moving_on"))
+        next_follow_up(step)
 
 
 def typed_rating(step: Step, outcome: Outcome, text: str) -> str | None:
