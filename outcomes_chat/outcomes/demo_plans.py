@@ -103,7 +103,7 @@ def agree(
     outcomes = [outcome for outcome in assessment.outcomes if outcome.active]
     for position, details in actions:
         if position < len(outcomes):
-            review.add_action(db, assessment, outcomes[position].id, details, by)
+            review.add_action(db, assessment, outcomes[position].id, details, by, today)
     if assessment.stage.value == "in_conversation":
         review.send_for_review(db, assessment, lead)
     seen = review.plan_fingerprint(db, assessment)

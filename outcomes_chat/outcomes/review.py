@@ -26,6 +26,7 @@ from .errors import (
     ChangedFirst,
     NotInTeam,
     NotLeadProfessional,
+    PastDueDate,
     PlanAgreed,
     StaleRevision,
     UnknownRecord,
@@ -485,7 +486,18 @@ class ActionDetails:
     status: str = ActionStatus.OPEN.value
 
 
-def _checked(details: ActionDetails) -> dict[str, Any]:
+def is_overdue(action: OutcomeAction, today: date) -> bool:
+    """An action not yet done (nor dropped) whose due date has passed."""
+    return (
+        action.due is not None
+        and action.due < today
+        and action.status in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+    )
+
+
+def _checked(details: ActionDetails, today: date, was_due: date | None = None) -> dict[str, Any]:
+    """The action's values, checked. A due date before today is refused unless it is the one
+    the action already had (an overdue action can still be marked done or reworded)."""
     what, who = _text(details.what, "what"), _text(details.who, "who", MAX_WHO_LENGTH)
     if what is None:
         raise BadValue("what")
@@ -495,16 +507,25 @@ def _checked(details: ActionDetails) -> dict[str, Any]:
         agency, status = Agency(details.agency), ActionStatus(details.status)
     except ValueError as error:
         raise BadValue("agency or status") from error
+    if details.due is not None and details.due < today and details.due != was_due:
+        raise PastDueDate(details.due.isoformat())
     return {"what": what, "who": who, "agency": agency, "due": details.due, "status": status}
 
 
 def add_action(
-    db: Session, assessment: Assessment, outcome_id: int, details: ActionDetails, user: User
+    db: Session,
+    assessment: Assessment,
+    outcome_id: int,
+    details: ActionDetails,
+    user: User,
+    today: date | None = None,
 ) -> OutcomeAction:
-    """Agree an action towards an outcome."""
+    """Agree an action towards an outcome; it may not be due before `today` (by default,
+    today where the service runs)."""
     _check_may_change(user, assessment)
     outcome = _outcome(assessment, outcome_id)
-    action = OutcomeAction(outcome=outcome, created_by_id=user.id, **_checked(details))
+    checked = _checked(details, today or utcnow().date())
+    action = OutcomeAction(outcome=outcome, created_by_id=user.id, **checked)
     assessment.actions.append(action)
     db.flush()
     _revise(db, assessment, action, "added", {}, user, user.display_name)
@@ -519,13 +540,15 @@ def edit_action(
     based_on: int,
     details: ActionDetails,
     user: User,
+    today: date | None = None,
 ) -> Revision | None:
-    """Change an action (its status as it is done, or what was agreed); None if unchanged."""
+    """Change an action (its status as it is done, or what was agreed); None if unchanged.
+    A due date may only be changed to today or later; an overdue one can otherwise stay."""
     _check_may_change(user, assessment)
     action = next((a for a in assessment.actions if a.id == action_id), None)
     if action is None:
         raise UnknownRecord(f"action {action_id}")
-    values = _checked(details)
+    values = _checked(details, today or utcnow().date(), was_due=action.due)
     _check_based_on(action, based_on)
     return _edit(db, assessment, action, values, user)
 

@@ -463,3 +463,58 @@ def test_an_agreed_plans_review_can_be_started_from_the_person_page(client, fini
     assert start not in client.get(f"/persons/{finished.person_id}").get_data(as_text=True)
     assert sign_off(client, finished, "2027-03-01").status_code == 302
     assert start in client.get(f"/persons/{finished.person_id}").get_data(as_text=True)
+
+
+def test_a_new_action_due_in_the_past_is_refused_beside_its_date_and_nothing_is_saved(
+    client, finished, db
+):
+    login(client, "amir")
+    outcome = finished.outcomes[0]
+    prefix = f"new-action-{outcome.id}-"
+    response = post(
+        client,
+        finished,
+        f"/outcomes/{outcome.id}/actions",
+        {
+            prefix + "what": "Refer to the falls service",
+            prefix + "who": "Amir",
+            prefix + "agency": "health",
+            prefix + "due": "2025-01-15",
+            prefix + "status": "open",
+        },
+    )
+    html = shown(response)
+    assert response.status_code == 400
+    assert db.scalar(select(OutcomeAction)) is None
+    block = re.search(
+        rf'<div class="field has-error">\s*<label for="{prefix}due".*?</div>', html, re.S
+    )
+    assert block, "the date field is not marked"
+    assert "The date is in the past" in block.group(0)
+    assert f'aria-describedby="{prefix}due-error"' in block.group(0)
+    assert 'aria-invalid="true"' in block.group(0)
+    assert "Refer to the falls service</textarea>" in html
+
+
+def test_an_overdue_action_is_marked_overdue_wherever_actions_are_listed(
+    client, finished, db, monkeypatch
+):
+    from outcomes_chat.outcomes import review as review_service
+    from outcomes_chat.web import persons as person_pages
+
+    monkeypatch.setattr(person_pages, "today", lambda: TODAY)
+    outcome = finished.outcomes[0]
+    for what, due in (("Late referral", date(2026, 11, 20)), ("Next week", date(2026, 12, 9))):
+        details = review_service.ActionDetails(what, "Amir", "health", due)
+        review_service.add_action(db, finished, outcome.id, details, finished.started_by, due)
+    db.commit()
+    login(client, "amir")
+    for url in (
+        f"/assessments/{finished.id}/review",
+        f"/persons/{finished.person_id}",
+        "/",
+    ):
+        html = shown(client.get(url))
+        late = html[html.index("Late referral") :]
+        assert "Overdue" in late[: late.index("Next week")], url
+        assert "Overdue" not in late[late.index("Next week") :].split("</tr>")[0].split("</li>")[0]
