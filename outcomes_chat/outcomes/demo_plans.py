@@ -107,8 +107,16 @@ def agree(
     if assessment.stage.value == "in_conversation":
         review.send_for_review(db, assessment, lead)
     seen = review.plan_fingerprint(db, assessment)
+    # A demo conversation's risk stays open for the team to clear: the lead has seen it.
     review.sign_off(
-        db, assessment, lead, today + timedelta(days=review_in_days), framework, today, seen
+        db,
+        assessment,
+        lead,
+        today + timedelta(days=review_in_days),
+        framework,
+        today,
+        seen,
+        flags_seen=True,
     )
 
 

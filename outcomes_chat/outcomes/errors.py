@@ -164,6 +164,14 @@ class BadReviewDate(RuleError):
     field = "review_date"
 
 
+class FlagsNotSeen(RuleError):
+    """A plan with safety flags still open is signed off only once the lead says they have
+    seen them and they are being dealt with."""
+
+    code = "flags_not_seen"
+    field = "flags_seen"
+
+
 class PastDueDate(RuleError):
     """A new action, or a changed due date, may not be due before today."""
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..dialogue.frameworks import Framework, PlanPart
 from . import conversations
@@ -24,6 +24,7 @@ from .errors import (
     BadReviewDate,
     BadValue,
     ChangedFirst,
+    FlagsNotSeen,
     NotInTeam,
     NotLeadProfessional,
     PastDueDate,
@@ -633,6 +634,19 @@ def plan_checklist(
     return [(part, covered(part)) for part in framework.plan_parts]
 
 
+def open_flags(db: Session, assessment: Assessment, user: User) -> list[SafetyFlag]:
+    """The person's safety flags not yet cleared, in any of their conversations this user may
+    see, longest waiting first."""
+    flags = db.scalars(
+        select(SafetyFlag)
+        .join(Assessment)
+        .where(Assessment.person_id == assessment.person_id, SafetyFlag.cleared_at.is_(None))
+        .options(selectinload(SafetyFlag.assessment))
+        .order_by(SafetyFlag.raised_at, SafetyFlag.id)
+    ).all()
+    return [flag for flag in flags if can_review(user, flag.assessment)]
+
+
 def sign_off(
     db: Session,
     assessment: Assessment,
@@ -641,9 +655,12 @@ def sign_off(
     framework: Framework,
     today: date,
     seen: str,
+    flags_seen: bool = False,
 ) -> SignOff:
     """The lead professional agrees the version they saw (`seen`, its plan_fingerprint): it is
-    frozen and its review is set. A change made since refuses the sign-off, unsaved."""
+    frozen and its review is set. A change made since refuses the sign-off, unsaved. While
+    any of the person's safety flags is open, the lead must say they have seen them and they
+    are being dealt with (`flags_seen`); the sign-off keeps which were open."""
     if not (can_review(user, assessment) and is_lead(user, assessment)):
         raise NotLeadProfessional()
     if assessment.stage != PlanStage.AWAITING_REVIEW:
@@ -652,6 +669,9 @@ def sign_off(
         raise ChangedFirst()
     if not today < review_date <= today + LONGEST_REVIEW_INTERVAL:
         raise BadReviewDate(review_date.isoformat())
+    still_open = [flag.id for flag in open_flags(db, assessment, user)]
+    if still_open and not flags_seen:
+        raise FlagsNotSeen(", ".join(map(str, still_open)))
     not_covered = [
         part.id for part, done in plan_checklist(assessment, framework, review_date) if not done
     ]
@@ -661,6 +681,7 @@ def sign_off(
         by_label=user.display_name,
         review_date=review_date,
         not_covered=not_covered,
+        open_flags=still_open,
     )
     assessment.sign_offs.append(agreed)
     assessment.stage = PlanStage.AGREED

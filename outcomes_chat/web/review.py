@@ -119,6 +119,7 @@ def _page(assessment: Assessment, status: int = 200, **kept: Any) -> tuple[str, 
             sign_off_form=kept.get("sign_off_form")
             or SignOffForm(formdata=None, seen=review.plan_fingerprint(db, assessment)),
             confirm_form=ConfirmForm(formdata=None),
+            open_flags=review.open_flags(db, assessment, current_user),
             checklist=review.plan_checklist(assessment, framework),
             is_lead=review.is_lead(current_user, assessment),
             state=review.review_state(assessment, today()),
@@ -304,6 +305,10 @@ def refused_message(error: RuleError) -> str:
         "agreed": _("This plan has been agreed and is frozen. Start a new version to change it."),
         "wrong_stage": _("The plan is not at the stage for that."),
         "bad_review_date": _("Please choose a review date after today and within two years."),
+        "flags_not_seen": _(
+            "Safety concerns are still open. Please confirm you have seen them and they are "
+            "being dealt with, or clear them first."
+        ),
         "past_due_date": _(
             "The date is in the past. Please choose today or a later date, or leave it empty."
         ),
@@ -553,6 +558,7 @@ def sign_off(assessment_id: int) -> Response | tuple[str, int]:
             framework_of(assessment),
             today(),
             form.seen.data or "",
+            flags_seen=bool(form.flags_seen.data),
         ),
         "sign_off",
         None,

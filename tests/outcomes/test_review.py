@@ -12,6 +12,7 @@ from outcomes_chat.outcomes.errors import (
     BadReviewDate,
     BadValue,
     ChangedFirst,
+    FlagsNotSeen,
     NotInTeam,
     NotLeadProfessional,
     PastDueDate,
@@ -377,3 +378,38 @@ def test_an_agreed_plans_review_date_stands_while_a_new_version_is_worked_on(
     )
     review.start_new_version(db, finished, lead)
     assert review.review_state(finished, TODAY + timedelta(days=31)) == "overdue"
+
+
+def test_a_plan_with_open_safety_flags_is_signed_off_only_once_the_lead_has_seen_them(
+    finished, team, db, carer_framework
+):
+    lead = team[1]
+    (flag,) = review.raise_flags(
+        finished, [{"category": "self_harm", "tier": "immediate", "words": "...", "turn": 3}]
+    )
+    db.commit()
+    assert review.open_flags(db, finished, lead) == [flag]
+    when = TODAY + timedelta(days=90)
+    with pytest.raises(FlagsNotSeen):
+        review.sign_off(db, finished, lead, when, carer_framework, TODAY, seen(db, finished))
+    db.rollback()
+    assert finished.stage == PlanStage.AWAITING_REVIEW and not finished.sign_offs
+    agreed = review.sign_off(
+        db, finished, lead, when, carer_framework, TODAY, seen(db, finished), flags_seen=True
+    )
+    db.commit()
+    assert agreed.open_flags == [flag.id] and finished.stage == PlanStage.AGREED
+
+
+def test_a_sign_off_with_every_flag_cleared_records_none_open(finished, team, db, carer_framework):
+    lead = team[1]
+    (flag,) = review.raise_flags(
+        finished, [{"category": "self_harm", "tier": "immediate", "words": "...", "turn": 3}]
+    )
+    db.flush()
+    review.clear_flag(db, finished, flag.id, "Spoke to the GP today", lead)
+    db.commit()
+    when = TODAY + timedelta(days=90)
+    agreed = review.sign_off(db, finished, lead, when, carer_framework, TODAY, seen(db, finished))
+    db.commit()
+    assert agreed.open_flags == []

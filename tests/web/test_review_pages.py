@@ -518,3 +518,42 @@ def test_an_overdue_action_is_marked_overdue_wherever_actions_are_listed(
         late = html[html.index("Late referral") :]
         assert "Overdue" in late[: late.index("Next week")], url
         assert "Overdue" not in late[late.index("Next week") :].split("</tr>")[0].split("</li>")[0]
+
+
+def test_sign_off_lists_open_safety_flags_and_needs_them_confirmed_beside_the_box(
+    client, finished, db
+):
+    from outcomes_chat.outcomes import review as review_service
+
+    (flag,) = review_service.raise_flags(
+        finished, [{"category": "self_harm", "tier": "immediate", "words": "...", "turn": 3}]
+    )
+    db.commit()
+    login(client, "morag")
+    html = shown(page(client, finished))
+    section = html[html.index('id="sign-off-heading"') :]
+    assert "1 safety concern about" in section
+    assert f'href="/persons/{finished.person_id}#flag-{flag.id}"' in section
+    assert "I have seen the open safety concerns and they are being dealt with" in section
+
+    refused = sign_off(client, finished, "2027-03-01")
+    assert refused.status_code == 400
+    box = re.search(r'<div class="check-field has-error">.*?</div>', shown(refused), re.S)
+    assert box and "Safety concerns are still open" in box.group(0)
+    assert 'aria-invalid="true"' in box.group(0)
+    assert 'aria-describedby="flags_seen-error"' in box.group(0)
+    db.expire_all()
+    assert db.get(Assessment, finished.id).stage == PlanStage.AWAITING_REVIEW
+
+    html = page(client, finished).get_data(as_text=True)
+    seen = re.search(r'name="seen" type="hidden" value="([^"]*)"', html).group(1)
+    agreed = post(
+        client,
+        finished,
+        "/sign-off",
+        {"review_date": "2027-03-01", "seen": seen, "flags_seen": "y"},
+    )
+    assert agreed.status_code == 302
+    db.expire_all()
+    assert db.get(Assessment, finished.id).agreed.open_flags == [flag.id]
+    assert "1 safety concern was still open" in shown(page(client, finished))
