@@ -557,3 +557,37 @@ def test_sign_off_lists_open_safety_flags_and_needs_them_confirmed_beside_the_bo
     db.expire_all()
     assert db.get(Assessment, finished.id).agreed.open_flags == [flag.id]
     assert "1 safety concern was still open" in shown(page(client, finished))
+
+
+def test_a_long_paste_is_kept_whole_and_refused_beside_its_box(client, finished, db):
+    login(client, "amir")
+    outcome = finished.outcomes[0]
+    html = page(client, finished).get_data(as_text=True)
+    assert " maxlength=" not in html  # the browser never cuts a paste short
+    assert f'id="o{outcome.id}-note"' in html and 'data-maxlength="4000"' in html
+    long = "Respite on Tuesdays. " * 277  # 5,817 characters
+    refused = post(
+        client,
+        finished,
+        f"/outcomes/{outcome.id}/notes",
+        {f"o{outcome.id}-based_on": outcome.revision, f"o{outcome.id}-note": long},
+    )
+    assert refused.status_code == 400
+    box = re.search(
+        rf'<div class="field has-error">\s*<label for="o{outcome.id}-note".*?</div>',
+        shown(refused),
+        re.S,
+    )
+    assert box and "Please use 4000 characters or fewer." in box.group(0)
+    assert long.strip() in box.group(0)
+    comment = post(client, finished, "/comments", {"outcome_id": outcome.id, "text": long.strip()})
+    assert comment.status_code == 400
+    box = re.search(
+        rf'<div class="field has-error">\s*<label for="comment-{outcome.id}".*?</div>',
+        shown(comment),
+        re.S,
+    )
+    assert box and "Please use 4000 characters or fewer." in box.group(0)
+    assert long.strip() in box.group(0) and 'aria-invalid="true"' in box.group(0)
+    db.expire_all()
+    assert db.get(RecordedOutcome, outcome.id).note is None
