@@ -591,3 +591,19 @@ def test_a_long_paste_is_kept_whole_and_refused_beside_its_box(client, finished,
     assert long.strip() in box.group(0) and 'aria-invalid="true"' in box.group(0)
     db.expire_all()
     assert db.get(RecordedOutcome, outcome.id).note is None
+
+
+def test_a_past_review_date_is_refused_beside_the_date_which_opens_the_page(client, finished, db):
+    login(client, "morag")
+    refused = sign_off(client, finished, "2026-11-01")
+    assert refused.status_code == 400
+    html = shown(refused)
+    assert 'id="refused"' not in html  # not only at the top of a long page
+    box = re.search(
+        r'<div class="field has-error">\s*<label for="review_date".*?</div>', html, re.S
+    )
+    assert box and "Please choose a review date after today" in box.group(0)
+    date_box = re.search(r"<input[^>]*id=\"review_date\"[^>]*>", box.group(0)).group(0)
+    assert 'aria-invalid="true"' in date_box and "review_date-error" in date_box
+    assert "autofocus" in date_box and 'value="2026-11-01"' in date_box
+    assert html.count("autofocus") == 1
