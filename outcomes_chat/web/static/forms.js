@@ -26,5 +26,5 @@
     box.addEventListener("input", update);
     update();
   }
-  document.querySelectorAll("[data-maxlength]").forEach(counter);
+  document.querySelectorAll("textarea[data-maxlength]").forEach(counter);
 })();
