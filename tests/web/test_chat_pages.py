@@ -312,3 +312,16 @@ def test_without_consent_to_share_the_person_is_told_only_the_worker_sees_them(
     assert "Only Morag can see them." in page
     assert "Your support team can see them." not in page
     assert "A copy will go in your case file." in page
+
+
+def test_each_consent_checkbox_is_inside_its_label_as_one_touch_target(client, team):
+    import re
+
+    login(client, "morag")
+    html = client.get(f"/persons/{team.id}/conversations/new").get_data(as_text=True)
+    for name in ("consent_record", "consent_share", "consent_export"):
+        label = re.search(rf'<label class="check" for="{name}">(.*?)</label>', html, re.S)
+        assert label and f'id="{name}"' in label.group(1), name
+    assert "They agree that it is shared with the team around them" in label.group(0) or re.search(
+        r'<label class="check" for="consent_share">.*?shared with the team.*?</label>', html, re.S
+    )
