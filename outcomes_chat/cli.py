@@ -165,7 +165,14 @@ def demo_command(password_stdin: bool) -> None:
     db = get_db()
     logins = Path(current_app.instance_path) / DEMO_LOGINS_FILE
     if accounts.find_user(db, "morag") is not None:
-        click.echo("The demo team is already there.")
+        if logins.exists():
+            click.echo(f"The demo team is already there. Its logins are in {logins}:\n")
+            click.echo(logins.read_text())
+        else:
+            click.echo(
+                f"The demo team is already there; its logins file ({logins}) is gone. "
+                "Set a password with: outcomes-chat users set-password morag"
+            )
         return
     password = _read_password(True) if password_stdin else secrets.token_urlsafe(9)
     try:

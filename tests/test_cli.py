@@ -89,6 +89,9 @@ def test_demo_seeds_once_and_writes_logins(runner, db, app):
     logins = (Path(app.instance_path) / "demo-logins.txt").read_text()
     password = logins.rsplit("password: ", 1)[1].strip()
     assert accounts.verify_password(accounts.find_user(db, "morag"), password)
+    # Seeded already: it still says where the logins are, and what they are.
+    assert str(Path(app.instance_path) / "demo-logins.txt") in second.output
+    assert password in second.output
 
 
 def test_demo_is_refused_in_production(runner, app, db):

@@ -22,6 +22,7 @@ from .models import (
     OutcomeAction,
     Person,
     PlanStage,
+    RecordedOutcome,
     SafetyFlag,
     User,
 )
@@ -61,6 +62,21 @@ def _tier_rank(tier: str) -> int:
     return TIERS.index(tier) if tier in TIERS else 0
 
 
+def _carried_over(db: Session, assessments: Sequence[Assessment]) -> set[tuple[int, int]]:
+    """(agreed plan, outcome) pairs a review conversation looks back on: it carried their open
+    actions over (outcomes.over_time), and its copy is the current one, so the plan's is not
+    listed. One query, and only when there are reviews."""
+    reviews = [a.id for a in assessments if a.review_of_id is not None]
+    if not reviews:
+        return set()
+    rows = db.execute(
+        select(Assessment.review_of_id, RecordedOutcome.review_of_id)
+        .join(RecordedOutcome, RecordedOutcome.assessment_id == Assessment.id)
+        .where(Assessment.id.in_(reviews), RecordedOutcome.review_of_id.is_not(None))
+    )
+    return {(plan, outcome) for plan, outcome in rows if plan is not None and outcome is not None}
+
+
 def for_user(db: Session, user: User, today: date) -> Dashboard:
     """The dashboard for `user` on `today` (due and overdue are counted from it).
 
@@ -95,8 +111,14 @@ def for_user(db: Session, user: User, today: date) -> Dashboard:
         [*by_state["overdue"], *by_state["review_due"]],
         key=lambda assessment: (assessment.review_date or today, assessment.id),
     )
+    superseded = _carried_over(db, assessments)
     open_actions = sorted(
-        (a for assessment in assessments for a in assessment.actions if a.status in OPEN_ACTION),
+        (
+            a
+            for assessment in assessments
+            for a in assessment.actions
+            if a.status in OPEN_ACTION and (assessment.id, a.outcome_id) not in superseded
+        ),
         key=lambda action: (action.due is None, action.due or today, action.id),
     )
     actions = {

@@ -103,12 +103,20 @@ def agree(
     outcomes = [outcome for outcome in assessment.outcomes if outcome.active]
     for position, details in actions:
         if position < len(outcomes):
-            review.add_action(db, assessment, outcomes[position].id, details, by)
+            review.add_action(db, assessment, outcomes[position].id, details, by, today)
     if assessment.stage.value == "in_conversation":
         review.send_for_review(db, assessment, lead)
     seen = review.plan_fingerprint(db, assessment)
+    # A demo conversation's risk stays open for the team to clear: the lead has seen it.
     review.sign_off(
-        db, assessment, lead, today + timedelta(days=review_in_days), framework, today, seen
+        db,
+        assessment,
+        lead,
+        today + timedelta(days=review_in_days),
+        framework,
+        today,
+        seen,
+        flags_seen=True,
     )
 
 

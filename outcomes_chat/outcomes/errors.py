@@ -13,6 +13,8 @@ class RuleError(Exception):
     """A request that the records' rules refuse; nothing was changed."""
 
     code = "rule"
+    # The form field the refusal is about, when it is about one (shown beside it).
+    field: str | None = None
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(detail or self.code)
@@ -159,6 +161,22 @@ class BadReviewDate(RuleError):
     """A review date must be after today and within the next two years."""
 
     code = "bad_review_date"
+    field = "review_date"
+
+
+class FlagsNotSeen(RuleError):
+    """A plan with safety flags still open is signed off only once the lead says they have
+    seen them and they are being dealt with."""
+
+    code = "flags_not_seen"
+    field = "flags_seen"
+
+
+class PastDueDate(RuleError):
+    """A new action, or a changed due date, may not be due before today."""
+
+    code = "past_due_date"
+    field = "due"
 
 
 class ExportRefused(RuleError):

@@ -530,6 +530,8 @@ class SignOff(Base):
     review_date: Mapped[date] = mapped_column(Date)
     # Parts of the carer support plan not covered when it was agreed (ids), kept as they were.
     not_covered: Mapped[list[str]] = mapped_column(JSON)
+    # Safety flags (ids) not yet cleared when it was agreed; the lead confirmed they had seen them.
+    open_flags: Mapped[list[int]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
 
     assessment: Mapped[Assessment] = relationship(back_populates="sign_offs")
 

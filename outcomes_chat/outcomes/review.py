@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..dialogue.frameworks import Framework, PlanPart
 from . import conversations
@@ -24,8 +24,10 @@ from .errors import (
     BadReviewDate,
     BadValue,
     ChangedFirst,
+    FlagsNotSeen,
     NotInTeam,
     NotLeadProfessional,
+    PastDueDate,
     PlanAgreed,
     StaleRevision,
     UnknownRecord,
@@ -485,7 +487,18 @@ class ActionDetails:
     status: str = ActionStatus.OPEN.value
 
 
-def _checked(details: ActionDetails) -> dict[str, Any]:
+def is_overdue(action: OutcomeAction, today: date) -> bool:
+    """An action not yet done (nor dropped) whose due date has passed."""
+    return (
+        action.due is not None
+        and action.due < today
+        and action.status in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+    )
+
+
+def _checked(details: ActionDetails, today: date, was_due: date | None = None) -> dict[str, Any]:
+    """The action's values, checked. A due date before today is refused unless it is the one
+    the action already had (an overdue action can still be marked done or reworded)."""
     what, who = _text(details.what, "what"), _text(details.who, "who", MAX_WHO_LENGTH)
     if what is None:
         raise BadValue("what")
@@ -495,16 +508,25 @@ def _checked(details: ActionDetails) -> dict[str, Any]:
         agency, status = Agency(details.agency), ActionStatus(details.status)
     except ValueError as error:
         raise BadValue("agency or status") from error
+    if details.due is not None and details.due < today and details.due != was_due:
+        raise PastDueDate(details.due.isoformat())
     return {"what": what, "who": who, "agency": agency, "due": details.due, "status": status}
 
 
 def add_action(
-    db: Session, assessment: Assessment, outcome_id: int, details: ActionDetails, user: User
+    db: Session,
+    assessment: Assessment,
+    outcome_id: int,
+    details: ActionDetails,
+    user: User,
+    today: date | None = None,
 ) -> OutcomeAction:
-    """Agree an action towards an outcome."""
+    """Agree an action towards an outcome; it may not be due before `today` (by default,
+    today where the service runs)."""
     _check_may_change(user, assessment)
     outcome = _outcome(assessment, outcome_id)
-    action = OutcomeAction(outcome=outcome, created_by_id=user.id, **_checked(details))
+    checked = _checked(details, today or utcnow().date())
+    action = OutcomeAction(outcome=outcome, created_by_id=user.id, **checked)
     assessment.actions.append(action)
     db.flush()
     _revise(db, assessment, action, "added", {}, user, user.display_name)
@@ -519,13 +541,15 @@ def edit_action(
     based_on: int,
     details: ActionDetails,
     user: User,
+    today: date | None = None,
 ) -> Revision | None:
-    """Change an action (its status as it is done, or what was agreed); None if unchanged."""
+    """Change an action (its status as it is done, or what was agreed); None if unchanged.
+    A due date may only be changed to today or later; an overdue one can otherwise stay."""
     _check_may_change(user, assessment)
     action = next((a for a in assessment.actions if a.id == action_id), None)
     if action is None:
         raise UnknownRecord(f"action {action_id}")
-    values = _checked(details)
+    values = _checked(details, today or utcnow().date(), was_due=action.due)
     _check_based_on(action, based_on)
     return _edit(db, assessment, action, values, user)
 
@@ -610,6 +634,19 @@ def plan_checklist(
     return [(part, covered(part)) for part in framework.plan_parts]
 
 
+def open_flags(db: Session, assessment: Assessment, user: User) -> list[SafetyFlag]:
+    """The person's safety flags not yet cleared, in any of their conversations this user may
+    see, longest waiting first."""
+    flags = db.scalars(
+        select(SafetyFlag)
+        .join(Assessment)
+        .where(Assessment.person_id == assessment.person_id, SafetyFlag.cleared_at.is_(None))
+        .options(selectinload(SafetyFlag.assessment))
+        .order_by(SafetyFlag.raised_at, SafetyFlag.id)
+    ).all()
+    return [flag for flag in flags if can_review(user, flag.assessment)]
+
+
 def sign_off(
     db: Session,
     assessment: Assessment,
@@ -618,9 +655,12 @@ def sign_off(
     framework: Framework,
     today: date,
     seen: str,
+    flags_seen: bool = False,
 ) -> SignOff:
     """The lead professional agrees the version they saw (`seen`, its plan_fingerprint): it is
-    frozen and its review is set. A change made since refuses the sign-off, unsaved."""
+    frozen and its review is set. A change made since refuses the sign-off, unsaved. While
+    any of the person's safety flags is open, the lead must say they have seen them and they
+    are being dealt with (`flags_seen`); the sign-off keeps which were open."""
     if not (can_review(user, assessment) and is_lead(user, assessment)):
         raise NotLeadProfessional()
     if assessment.stage != PlanStage.AWAITING_REVIEW:
@@ -629,6 +669,9 @@ def sign_off(
         raise ChangedFirst()
     if not today < review_date <= today + LONGEST_REVIEW_INTERVAL:
         raise BadReviewDate(review_date.isoformat())
+    still_open = [flag.id for flag in open_flags(db, assessment, user)]
+    if still_open and not flags_seen:
+        raise FlagsNotSeen(", ".join(map(str, still_open)))
     not_covered = [
         part.id for part, done in plan_checklist(assessment, framework, review_date) if not done
     ]
@@ -638,6 +681,7 @@ def sign_off(
         by_label=user.display_name,
         review_date=review_date,
         not_covered=not_covered,
+        open_flags=still_open,
     )
     assessment.sign_offs.append(agreed)
     assessment.stage = PlanStage.AGREED

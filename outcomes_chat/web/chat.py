@@ -133,7 +133,7 @@ def start(person_id: int) -> Response | str:
     return redirect(url_for("chat.conversation", assessment_id=assessment.id))
 
 
-def _chat_page(assessment: Assessment, mode: str) -> str:
+def _chat_page(assessment: Assessment, mode: str, handover_form: HandoverForm | None = None) -> str:
     # A practitioner who did not start it watches until they choose to take part.
     watching = mode == "practitioner" and not answering(assessment)
     return render_template(
@@ -144,7 +144,7 @@ def _chat_page(assessment: Assessment, mode: str) -> str:
         finished=assessment.status.value == "finished",
         shared=consent_given(assessment, ConsentPurpose.SHARE_TEAM),
         exported=consent_given(assessment, ConsentPurpose.EXPORT),
-        handover_form=HandoverForm(),
+        handover_form=handover_form or HandoverForm(formdata=None),
         confirm=ConfirmForm(),
         idle_seconds=current_app.config.get("HANDOVER_IDLE_SECONDS", 600),
         warning_seconds=current_app.config.get("HANDOVER_WARNING_SECONDS", 60),
@@ -166,7 +166,7 @@ def conversation(assessment_id: int) -> str:
 
 @bp.post("/conversations/<int:assessment_id>/handover")
 @login_required
-def handover(assessment_id: int) -> Response | str:
+def handover(assessment_id: int) -> Response | tuple[str, int]:
     """Lock this tablet to the conversation; leaving needs the password or the PIN set here."""
     assessment = assessment_or_404(assessment_id)
     try:
@@ -176,9 +176,8 @@ def handover(assessment_id: int) -> Response | str:
         return redirect(url_for("chat.conversation", assessment_id=assessment.id))
     form = HandoverForm()
     if not form.validate_on_submit():
-        for error in form.pin.errors:
-            flash(error, "error")
-        return redirect(url_for("chat.conversation", assessment_id=assessment.id))
+        # The page again, the error beside the PIN box (and the PIN itself not sent back).
+        return _chat_page(assessment, "practitioner", form), 400
     accounts.start_handover(g.login_session, assessment.id, form.pin.data or None)
     get_db().commit()
     return redirect(url_for("chat.conversation", assessment_id=assessment.id))

@@ -331,6 +331,10 @@ class SignOffForm(FlaskForm):
         validators=[InputRequired(message=_l("Please choose a review date."))],
         format="%Y-%m-%d",
     )
+    # Asked only while safety flags are open (outcomes.review.sign_off checks it).
+    flags_seen = BooleanField(
+        _l("I have seen the open safety concerns and they are being dealt with")
+    )
     # The plan as the lead saw it (outcomes.review.plan_fingerprint).
     seen = StringField(widget=HiddenInput(), validators=[InputRequired(), _at_most(80)])
     submit = SubmitField(_l("Sign off the plan"))

@@ -20,6 +20,7 @@ from ..outcomes.audit import audit_for_person, record_audit
 from ..outcomes.conversations import assessments_for_person, can_take_part
 from ..outcomes.errors import RuleError
 from ..outcomes.models import Person, PersonKind, Role, TeamMember, User
+from ..outcomes.review import is_overdue
 from .access import managed_person_or_404, person_or_404
 from .forms import (
     ACTION_STATUS_LABELS,
@@ -45,6 +46,7 @@ def _labels() -> dict[str, object]:
         "status_labels": STATUS_LABELS,
         "plan_state_labels": PLAN_STATE_LABELS,
         "framework_labels": {"carer": _l("Carer"), "adult": _l("Adult")},
+        "action_overdue": is_overdue,
     }
 
 
@@ -64,6 +66,7 @@ def dashboard() -> str:
         "dashboard.html",
         shown=shown,
         people=people,
+        today=today(),
     )
 
 
@@ -91,6 +94,7 @@ def person(person_id: int) -> str:
         flags=flags,
         plans_with_actions=[c for c in conversations if c.id in openable and c.actions],
         action_status_labels=ACTION_STATUS_LABELS,
+        today=today(),
     )
 
 

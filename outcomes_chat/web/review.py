@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from ..database import get_db
@@ -118,6 +119,7 @@ def _page(assessment: Assessment, status: int = 200, **kept: Any) -> tuple[str, 
             sign_off_form=kept.get("sign_off_form")
             or SignOffForm(formdata=None, seen=review.plan_fingerprint(db, assessment)),
             confirm_form=ConfirmForm(formdata=None),
+            open_flags=review.open_flags(db, assessment, current_user),
             checklist=review.plan_checklist(assessment, framework),
             is_lead=review.is_lead(current_user, assessment),
             state=review.review_state(assessment, today()),
@@ -244,6 +246,8 @@ def _apply(
         return _conflict(assessment, stale, outcome_id, refusal)
     except RuleError as error:
         db.rollback()
+        if _beside_field(error, refusal):
+            return _page(assessment, 400, outcome_id=outcome_id, **refusal)
         return _page(
             assessment, 400, refused=refused_message(error), outcome_id=outcome_id, **refusal
         )
@@ -281,6 +285,16 @@ def _conflict(
     )
 
 
+def _beside_field(error: RuleError, refusal: dict[str, Any]) -> bool:
+    """Put a refusal about one field beside that field of the kept form; False if none has it."""
+    for form in refusal.values():
+        field = getattr(form, error.field, None) if error.field else None
+        if isinstance(form, FlaskForm) and field is not None:
+            field.errors = [*field.errors, refused_message(error)]
+            return True
+    return False
+
+
 def refused_message(error: RuleError) -> str:
     """A plain sentence for a refused review change."""
     messages = {
@@ -291,6 +305,13 @@ def refused_message(error: RuleError) -> str:
         "agreed": _("This plan has been agreed and is frozen. Start a new version to change it."),
         "wrong_stage": _("The plan is not at the stage for that."),
         "bad_review_date": _("Please choose a review date after today and within two years."),
+        "flags_not_seen": _(
+            "Safety concerns are still open. Please confirm you have seen them and they are "
+            "being dealt with, or clear them first."
+        ),
+        "past_due_date": _(
+            "The date is in the past. Please choose today or a later date, or leave it empty."
+        ),
     }
     return messages.get(error.code, _("That change is not allowed."))
 
@@ -360,7 +381,7 @@ def add_action(assessment_id: int, outcome_id: int) -> Response | tuple[str, int
     return _apply(
         assessment,
         lambda: review.add_action(
-            get_db(), assessment, outcome_id, _action_details(form), current_user
+            get_db(), assessment, outcome_id, _action_details(form), current_user, today()
         ),
         "action",
         outcome_id,
@@ -391,7 +412,7 @@ def add_directory_action(
     )
     return _apply(
         assessment,
-        lambda: review.add_action(get_db(), assessment, outcome_id, details, current_user),
+        lambda: review.add_action(get_db(), assessment, outcome_id, details, current_user, today()),
         "action",
         outcome_id,
     )
@@ -411,7 +432,13 @@ def edit_action(assessment_id: int, action_id: int) -> Response | tuple[str, int
     return _apply(
         assessment,
         lambda: review.edit_action(
-            get_db(), assessment, action_id, form.based_on.data, _action_details(form), current_user
+            get_db(),
+            assessment,
+            action_id,
+            form.based_on.data,
+            _action_details(form),
+            current_user,
+            today(),
         ),
         "action",
         action.outcome_id,
@@ -531,6 +558,7 @@ def sign_off(assessment_id: int) -> Response | tuple[str, int]:
             framework_of(assessment),
             today(),
             form.seen.data or "",
+            flags_seen=bool(form.flags_seen.data),
         ),
         "sign_off",
         None,

@@ -207,3 +207,28 @@ def test_a_conversation_kept_private_to_its_starter_shows_only_to_them(db, make_
     today = date(2026, 12, 2)
     assert private in dashboard.for_user(db, lead, today).by_state["awaiting_review"]
     assert private not in dashboard.for_user(db, nurse, today).by_state["awaiting_review"]
+
+
+def test_an_action_carried_over_to_a_review_is_listed_once_from_the_review(
+    app, db, finished, team, carer_framework
+):
+    from outcomes_chat.outcomes import over_time
+    from outcomes_chat.web.engines import engine_for
+
+    _person, lead, nurse, _ = team
+    outcome = next(o for o in finished.outcomes if o.active)
+    details = review.ActionDetails("Refer to the falls service", "Amir", "health")
+    review.add_action(db, finished, outcome.id, details, nurse, TODAY)
+    seen = review.plan_fingerprint(db, finished)
+    review.sign_off(db, finished, lead, TODAY + timedelta(days=90), carer_framework, TODAY, seen)
+    db.commit()
+    with app.app_context():
+        engine = engine_for("carer")
+    consents = {ConsentPurpose.RECORD: True, ConsentPurpose.SHARE_TEAM: True}
+    started = over_time.start_review(db, engine, finished, lead, "en", consents)
+    db.commit()
+
+    listed = [a for mine in dashboard.for_user(db, nurse, TODAY).actions.values() for a in mine]
+    assert [(a.what, a.assessment_id) for a in listed] == [
+        ("Refer to the falls service", started.id)
+    ]

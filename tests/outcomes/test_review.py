@@ -12,8 +12,10 @@ from outcomes_chat.outcomes.errors import (
     BadReviewDate,
     BadValue,
     ChangedFirst,
+    FlagsNotSeen,
     NotInTeam,
     NotLeadProfessional,
+    PastDueDate,
     PlanAgreed,
     StaleRevision,
     WrongStage,
@@ -247,12 +249,45 @@ def test_an_action_edit_on_a_stale_revision_is_refused(finished, team, db):
     _person, lead, nurse, _ = team
     outcome = first_outcome(finished)
     details = review.ActionDetails("Call the carers centre", "Amir", "voluntary", TODAY)
-    action = review.add_action(db, finished, outcome.id, details, nurse)
+    action = review.add_action(db, finished, outcome.id, details, nurse, TODAY)
     done = review.ActionDetails("Call the carers centre", "Amir", "voluntary", TODAY, "done")
-    review.edit_action(db, finished, action.id, action.revision, done, nurse)
+    review.edit_action(db, finished, action.id, action.revision, done, nurse, TODAY)
     with pytest.raises(StaleRevision) as refused:
-        review.edit_action(db, finished, action.id, 1, details, lead)
+        review.edit_action(db, finished, action.id, 1, details, lead, TODAY)
     assert refused.value.current["status"] == "done"
+
+
+def test_a_new_action_due_before_today_is_refused_and_nothing_is_saved(finished, team, db):
+    nurse = team[2]
+    outcome = first_outcome(finished)
+    past = review.ActionDetails("Refer to the falls service", "Amir", "health", date(2025, 1, 15))
+    with pytest.raises(PastDueDate):
+        review.add_action(db, finished, outcome.id, past, nurse, TODAY)
+    db.rollback()
+    assert not finished.actions
+    today = review.ActionDetails("Refer to the falls service", "Amir", "health", TODAY)
+    assert review.add_action(db, finished, outcome.id, today, nurse, TODAY).due == TODAY
+
+
+def test_an_overdue_action_can_be_done_but_not_moved_to_another_past_date(finished, team, db):
+    nurse = team[2]
+    outcome = first_outcome(finished)
+    due = TODAY - timedelta(days=3)
+    details = review.ActionDetails("Call the carers centre", "Amir", "voluntary", due)
+    action = review.add_action(db, finished, outcome.id, details, nurse, due)
+    db.commit()
+    assert review.is_overdue(action, TODAY) and not review.is_overdue(action, due)
+    earlier = review.ActionDetails(
+        "Call the carers centre", "Amir", "voluntary", due - timedelta(1)
+    )
+    with pytest.raises(PastDueDate):
+        review.edit_action(db, finished, action.id, action.revision, earlier, nurse, TODAY)
+    db.rollback()
+    done = review.ActionDetails("Call the carers centre", "Amir", "voluntary", due, "done")
+    review.edit_action(db, finished, action.id, action.revision, done, nurse, TODAY)
+    db.commit()
+    assert action.status.value == "done" and action.due == due
+    assert not review.is_overdue(action, TODAY)
 
 
 def test_the_checklist_shows_what_the_carer_plan_does_not_yet_cover(
@@ -343,3 +378,38 @@ def test_an_agreed_plans_review_date_stands_while_a_new_version_is_worked_on(
     )
     review.start_new_version(db, finished, lead)
     assert review.review_state(finished, TODAY + timedelta(days=31)) == "overdue"
+
+
+def test_a_plan_with_open_safety_flags_is_signed_off_only_once_the_lead_has_seen_them(
+    finished, team, db, carer_framework
+):
+    lead = team[1]
+    (flag,) = review.raise_flags(
+        finished, [{"category": "self_harm", "tier": "immediate", "words": "...", "turn": 3}]
+    )
+    db.commit()
+    assert review.open_flags(db, finished, lead) == [flag]
+    when = TODAY + timedelta(days=90)
+    with pytest.raises(FlagsNotSeen):
+        review.sign_off(db, finished, lead, when, carer_framework, TODAY, seen(db, finished))
+    db.rollback()
+    assert finished.stage == PlanStage.AWAITING_REVIEW and not finished.sign_offs
+    agreed = review.sign_off(
+        db, finished, lead, when, carer_framework, TODAY, seen(db, finished), flags_seen=True
+    )
+    db.commit()
+    assert agreed.open_flags == [flag.id] and finished.stage == PlanStage.AGREED
+
+
+def test_a_sign_off_with_every_flag_cleared_records_none_open(finished, team, db, carer_framework):
+    lead = team[1]
+    (flag,) = review.raise_flags(
+        finished, [{"category": "self_harm", "tier": "immediate", "words": "...", "turn": 3}]
+    )
+    db.flush()
+    review.clear_flag(db, finished, flag.id, "Spoke to the GP today", lead)
+    db.commit()
+    when = TODAY + timedelta(days=90)
+    agreed = review.sign_off(db, finished, lead, when, carer_framework, TODAY, seen(db, finished))
+    db.commit()
+    assert agreed.open_flags == []

@@ -130,6 +130,19 @@ def test_a_bad_pin_is_refused_and_nothing_locks(client, conversation):
     assert client.get("/").status_code == 200
 
 
+def test_a_bad_pin_is_refused_beside_the_pin_box_which_opens_the_page(client, conversation):
+    import re
+
+    refused = client.post(f"/conversations/{conversation.id}/handover", data={"pin": "12ab"})
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    box = re.search(r'<div class="field has-error">\s*<label for="pin".*?</div>', html, re.S)
+    assert box and "Use 4 to 8 digits." in box.group(0)
+    pin = re.search(r"<input[^>]*id=\"pin\"[^>]*>", box.group(0)).group(0)
+    assert 'aria-invalid="true"' in pin and 'aria-describedby="pin-error"' in pin
+    assert "autofocus" in pin and "12ab" not in pin
+
+
 def test_unlock_guesses_are_rate_limited(app, client, conversation):
     client.post(f"/conversations/{conversation.id}/handover", data={"pin": "4821"})
     for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
@@ -299,3 +312,16 @@ def test_without_consent_to_share_the_person_is_told_only_the_worker_sees_them(
     assert "Only Morag can see them." in page
     assert "Your support team can see them." not in page
     assert "A copy will go in your case file." in page
+
+
+def test_each_consent_checkbox_is_inside_its_label_as_one_touch_target(client, team):
+    import re
+
+    login(client, "morag")
+    html = client.get(f"/persons/{team.id}/conversations/new").get_data(as_text=True)
+    for name in ("consent_record", "consent_share", "consent_export"):
+        label = re.search(rf'<label class="check" for="{name}">(.*?)</label>', html, re.S)
+        assert label and f'id="{name}"' in label.group(1), name
+    assert "They agree that it is shared with the team around them" in label.group(0) or re.search(
+        r'<label class="check" for="consent_share">.*?shared with the team.*?</label>', html, re.S
+    )

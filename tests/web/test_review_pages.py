@@ -488,3 +488,147 @@ def test_an_agreed_plans_review_can_be_started_from_the_person_page(client, fini
     assert start not in client.get(f"/persons/{finished.person_id}").get_data(as_text=True)
     assert sign_off(client, finished, "2027-03-01").status_code == 302
     assert start in client.get(f"/persons/{finished.person_id}").get_data(as_text=True)
+
+
+def test_a_new_action_due_in_the_past_is_refused_beside_its_date_and_nothing_is_saved(
+    client, finished, db
+):
+    login(client, "amir")
+    outcome = finished.outcomes[0]
+    prefix = f"new-action-{outcome.id}-"
+    response = post(
+        client,
+        finished,
+        f"/outcomes/{outcome.id}/actions",
+        {
+            prefix + "what": "Refer to the falls service",
+            prefix + "who": "Amir",
+            prefix + "agency": "health",
+            prefix + "due": "2025-01-15",
+            prefix + "status": "open",
+        },
+    )
+    html = shown(response)
+    assert response.status_code == 400
+    assert db.scalar(select(OutcomeAction)) is None
+    block = re.search(
+        rf'<div class="field has-error">\s*<label for="{prefix}due".*?</div>', html, re.S
+    )
+    assert block, "the date field is not marked"
+    assert "The date is in the past" in block.group(0)
+    assert f'aria-describedby="{prefix}due-error"' in block.group(0)
+    assert 'aria-invalid="true"' in block.group(0)
+    assert "Refer to the falls service</textarea>" in html
+
+
+def test_an_overdue_action_is_marked_overdue_wherever_actions_are_listed(
+    client, finished, db, monkeypatch
+):
+    from outcomes_chat.outcomes import review as review_service
+    from outcomes_chat.web import persons as person_pages
+
+    monkeypatch.setattr(person_pages, "today", lambda: TODAY)
+    outcome = finished.outcomes[0]
+    for what, due in (("Late referral", date(2026, 11, 20)), ("Next week", date(2026, 12, 9))):
+        details = review_service.ActionDetails(what, "Amir", "health", due)
+        review_service.add_action(db, finished, outcome.id, details, finished.started_by, due)
+    db.commit()
+    login(client, "amir")
+    for url in (
+        f"/assessments/{finished.id}/review",
+        f"/persons/{finished.person_id}",
+        "/",
+    ):
+        html = shown(client.get(url))
+        late = html[html.index("Late referral") :]
+        assert "Overdue" in late[: late.index("Next week")], url
+        assert "Overdue" not in late[late.index("Next week") :].split("</tr>")[0].split("</li>")[0]
+
+
+def test_sign_off_lists_open_safety_flags_and_needs_them_confirmed_beside_the_box(
+    client, finished, db
+):
+    from outcomes_chat.outcomes import review as review_service
+
+    (flag,) = review_service.raise_flags(
+        finished, [{"category": "self_harm", "tier": "immediate", "words": "...", "turn": 3}]
+    )
+    db.commit()
+    login(client, "morag")
+    html = shown(page(client, finished))
+    section = html[html.index('id="sign-off-heading"') :]
+    assert "1 safety concern about" in section
+    assert f'href="/persons/{finished.person_id}#flag-{flag.id}"' in section
+    assert "I have seen the open safety concerns and they are being dealt with" in section
+
+    refused = sign_off(client, finished, "2027-03-01")
+    assert refused.status_code == 400
+    box = re.search(r'<div class="check-field has-error">.*?</div>', shown(refused), re.S)
+    assert box and "Safety concerns are still open" in box.group(0)
+    assert 'aria-invalid="true"' in box.group(0)
+    assert 'aria-describedby="flags_seen-error"' in box.group(0)
+    db.expire_all()
+    assert db.get(Assessment, finished.id).stage == PlanStage.AWAITING_REVIEW
+
+    html = page(client, finished).get_data(as_text=True)
+    seen = re.search(r'name="seen" type="hidden" value="([^"]*)"', html).group(1)
+    agreed = post(
+        client,
+        finished,
+        "/sign-off",
+        {"review_date": "2027-03-01", "seen": seen, "flags_seen": "y"},
+    )
+    assert agreed.status_code == 302
+    db.expire_all()
+    assert db.get(Assessment, finished.id).agreed.open_flags == [flag.id]
+    assert "1 safety concern was still open" in shown(page(client, finished))
+
+
+def test_a_long_paste_is_kept_whole_and_refused_beside_its_box(client, finished, db):
+    login(client, "amir")
+    outcome = finished.outcomes[0]
+    html = page(client, finished).get_data(as_text=True)
+    assert " maxlength=" not in html  # the browser never cuts a paste short
+    assert f'id="o{outcome.id}-note"' in html and 'data-maxlength="4000"' in html
+    long = "Respite on Tuesdays. " * 277  # 5,817 characters
+    refused = post(
+        client,
+        finished,
+        f"/outcomes/{outcome.id}/notes",
+        {f"o{outcome.id}-based_on": outcome.revision, f"o{outcome.id}-note": long},
+    )
+    assert refused.status_code == 400
+    box = re.search(
+        rf'<div class="field has-error">\s*<label for="o{outcome.id}-note".*?</div>',
+        shown(refused),
+        re.S,
+    )
+    assert box and "Please use 4000 characters or fewer." in box.group(0)
+    assert long.strip() in box.group(0)
+    comment = post(client, finished, "/comments", {"outcome_id": outcome.id, "text": long.strip()})
+    assert comment.status_code == 400
+    box = re.search(
+        rf'<div class="field has-error">\s*<label for="comment-{outcome.id}".*?</div>',
+        shown(comment),
+        re.S,
+    )
+    assert box and "Please use 4000 characters or fewer." in box.group(0)
+    assert long.strip() in box.group(0) and 'aria-invalid="true"' in box.group(0)
+    db.expire_all()
+    assert db.get(RecordedOutcome, outcome.id).note is None
+
+
+def test_a_past_review_date_is_refused_beside_the_date_which_opens_the_page(client, finished, db):
+    login(client, "morag")
+    refused = sign_off(client, finished, "2026-11-01")
+    assert refused.status_code == 400
+    html = shown(refused)
+    assert 'id="refused"' not in html  # not only at the top of a long page
+    box = re.search(
+        r'<div class="field has-error">\s*<label for="review_date".*?</div>', html, re.S
+    )
+    assert box and "Please choose a review date after today" in box.group(0)
+    date_box = re.search(r"<input[^>]*id=\"review_date\"[^>]*>", box.group(0)).group(0)
+    assert 'aria-invalid="true"' in date_box and "review_date-error" in date_box
+    assert "autofocus" in date_box and 'value="2026-11-01"' in date_box
+    assert html.count("autofocus") == 1
