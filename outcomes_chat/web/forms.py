@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -103,6 +105,9 @@ class ConfirmForm(FlaskForm):
 
 
 class PersonForm(FlaskForm):
+    # Shown in the hint in the user's own date format: a browser's date box shows that
+    # format too, so an ISO example would contradict it.
+    date_of_birth_example = date(1950, 3, 27)
     name = StringField(_l("Full name"), validators=[_required(), _at_most(200)])
     preferred_name = StringField(_l("Preferred name"), validators=[Optional(), _at_most(120)])
     case_reference = StringField(

@@ -237,3 +237,10 @@ def test_a_practitioner_who_is_not_the_lead_cannot_manage_the_team(
         "morag": True,
         "amir": False,
     }
+
+
+def test_the_date_of_birth_hint_is_written_as_dates_are_here(client, lead):
+    login(client, lead.username)
+    html = client.get("/persons/new").get_data(as_text=True)
+    assert "For example 27 March 1950" in html
+    assert "1950-03-27" not in html
