@@ -41,6 +41,7 @@ class Phase(StrEnum):
     SUMMARY = "summary"
     SUMMARY_PICK = "summary_pick"
     SUMMARY_CHANGE = "summary_change"
+    SUMMARY_REMOVE = "summary_remove"
     REVIEW_RATING = "review_rating"
     REVIEW_UPDATE = "review_update"
     FINISHED = "finished"
@@ -98,6 +99,9 @@ PHASES: Mapping[Phase, PhaseSpec] = {
     ),
     Phase.SUMMARY_CHANGE: PhaseSpec(
         "open", closing.on_summary_change, closing.ask_summary_change, "why_summary", False
+    ),
+    Phase.SUMMARY_REMOVE: PhaseSpec(
+        "yes_no", closing.on_summary_remove, closing.ask_summary_remove, "why_summary", False, True
     ),
     Phase.REVIEW_RATING: PhaseSpec(
         "rating", review.on_review_rating, review.ask_review_rating, "why_review_rating"

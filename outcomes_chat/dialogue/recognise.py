@@ -25,6 +25,7 @@ from outcomes_chat.dialogue.analysers import Analyser, analyser_for
 from outcomes_chat.dialogue.analysers.en import split_sentences as split_sentences
 from outcomes_chat.dialogue.content import ContentError, load_document
 from outcomes_chat.dialogue.frameworks import load_framework
+from outcomes_chat.dialogue.picking import Pick, PickWords, Request, Verb
 from outcomes_chat.dialogue.script import TIERS, load_signposting
 
 CONTROL_INTENTS = (
@@ -260,8 +261,10 @@ class Recogniser:
         analyser: Analyser | None = None,
         roles: Roles | None = None,
         urgency: Mapping[str, int] | None = None,
+        pick_words: PickWords | None = None,
     ) -> None:
         self.analyser = analyser or analyser_for(lang)
+        self.pick_words = pick_words or PickWords()
         self.framework = framework
         self.lang = lang
         self.domain_ids = tuple(domain_ids)
@@ -497,6 +500,23 @@ class Recogniser:
             if intent in ("yes", "no"):
                 return intent
         return None
+
+    def summary_request(self, text: str) -> Request | None:
+        """A typed request at the summary to take out or change one of the list ("take out the
+        one about the doctor", "change number 2"), with the words naming which; else None."""
+        tokens = self._strip_courtesy(self.analyser.words(text[:_MAX_CHARS]))
+        return self.pick_words.request(tokens)
+
+    def outcome_named(self, naming: str | Sequence[str], listed: Sequence[tuple[str, str]]) -> Pick:
+        """Which of the listed (id, the person's words) is named: by its place ("number 2",
+        "the second one") or by words from it ("the doctor one"). Naming given as text may
+        start with a verb ("remove the doctor one")."""
+        if isinstance(naming, str):
+            tokens = self._strip_courtesy(self.analyser.words(naming[:_MAX_CHARS]))
+            naming = self.pick_words.naming(tokens)
+        analysed = [(outcome_id, self.analyser.words(words)) for outcome_id, words in listed]
+        small = self.analyser.fillers | self._courtesy_words
+        return self.pick_words.which(naming, analysed, small)
 
     def rating(self, text: str) -> str | None:
         """The rating a typed reply starts with ("partly, she still needs me"), or None.
@@ -1116,6 +1136,7 @@ def _load(prompts_dir: Path, framework: str, lang: str) -> Recogniser:
     control, control_raw = _control_phrases(prompts_dir, control_path, control_doc, analyser)
     courtesy = [tuple(words(text)) for text in control_doc.get("courtesy", [])]
     ratings = _rating_phrases(prompts_dir, control_path, control_doc, analyser)
+    pick_words = _pick_words(prompts_dir, control_path, control_doc, analyser)
     feeling_phrases = _feeling_phrases(
         prompts_dir, folder / "feelings.yaml", lang, len(domain_ids), analyser
     )
@@ -1141,6 +1162,50 @@ def _load(prompts_dir: Path, framework: str, lang: str) -> Recogniser:
         analyser,
         roles,
         {category: TIERS.index(kind.tier) for category, kind in kinds.items()},
+        pick_words,
+    )
+
+
+def _pick_words(
+    prompts_dir: Path, path: Path, data: dict[str, Any], analyser: Analyser
+) -> PickWords:
+    """The words for naming one of the summary's list (`summary_requests`), analysed."""
+    section = data.get("summary_requests")
+    if section is None:
+        return PickWords()
+
+    def single(key: str) -> list[str]:
+        found = []
+        for text in section[key]:
+            tokens = analyser.words(text)
+            if len(tokens) != 1:
+                raise ContentError(
+                    f"{_shown(prompts_dir, path)}: summary_requests.{key}: '{text}' should be "
+                    "one word."
+                )
+            found.append(tokens[0])
+        return found
+
+    verbs = []
+    for action in ("remove", "change"):
+        for text in section[action]:
+            head, _, tail = text.partition("...")
+            head_words, tail_words = tuple(analyser.words(head)), tuple(analyser.words(tail))
+            if not head_words or ("..." in text and not tail_words):
+                raise ContentError(
+                    f"{_shown(prompts_dir, path)}: summary_requests.{action}: '{text}' needs "
+                    "words before (and around) '...'."
+                )
+            verbs.append(Verb(action, head_words, tail_words))
+    fillers = [word for text in section["fillers"] for word in analyser.words(text)]
+    return PickWords.build(
+        verbs,
+        single("pointers"),
+        fillers,
+        single("ordinals"),
+        single("cardinals"),
+        single("numbered"),
+        single("last"),
     )
 
 

@@ -120,6 +120,8 @@ class State:
     removed: list[str] = field(default_factory=list)
     current: str | None = None
     pick: str | None = None
+    # At "which one?", after words that fit several of the list about equally: those ids.
+    pick_among: list[str] = field(default_factory=list)
     review_at: str | None = None  # in a review: the outcome agreed last time looked at last
     next_outcome: int = 1
     safety: list[SafetyNote] = field(default_factory=list)

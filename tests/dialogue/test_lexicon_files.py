@@ -222,3 +222,21 @@ def test_a_feeling_cue_that_small_words_reduce_to_one_word_is_refused(tmp_path: 
     feelings.write_text(text.replace("      - lonely\n", "      - so alone\n"), encoding="utf-8")
     with pytest.raises(ContentError, match="'so alone' has a small word"):
         Recogniser.load(prompts, "adult", "en")
+
+
+def test_a_misspelt_summary_request_key_names_the_file(prompts: Path) -> None:
+    def misspell(data: dict) -> None:
+        data["summary_requests"]["remvoe"] = data["summary_requests"].pop("remove")
+
+    rewrite(prompts / "lexicon/en/control.yaml", misspell)
+    with pytest.raises(ContentError, match=r"control\.yaml.*remvoe"):
+        Recogniser.load(prompts, "carer", "en")
+
+
+def test_a_summary_request_pointer_of_two_words_is_refused(prompts: Path) -> None:
+    rewrite(
+        prompts / "lexicon/en/control.yaml",
+        lambda d: d["summary_requests"]["pointers"].append("the one"),
+    )
+    with pytest.raises(ContentError, match=r"control\.yaml.*pointers.*'the one'"):
+        Recogniser.load(prompts, "carer", "en")

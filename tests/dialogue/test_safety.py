@@ -91,6 +91,7 @@ PHASES: dict[str, Callable[[Conversation], object]] = {
     "summary": at_summary,
     "summary_pick": at_summary_pick,
     "summary_change": lambda c: (at_summary(c), c.press("change")),
+    "summary_remove": lambda c: (at_summary_pick(c), c.say("the choir one")),
     "review_rating": at_review,
     "review_update": lambda c: (at_review(c), c.press("partly_met")),
 }

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from outcomes_chat.dialogue.flow import hearing
-from outcomes_chat.dialogue.state import Outcome, Said
+from outcomes_chat.dialogue.picking import Pick
+from outcomes_chat.dialogue.state import Outcome, Said, State
 from outcomes_chat.dialogue.turn import Button, Message
 
 if TYPE_CHECKING:
@@ -42,10 +44,31 @@ def on_summary(step: Step, text: str, intent: str | None) -> None:
             picked(step, state.pick, state.outcomes[0].id)
         else:
             step.enter("summary_pick")
+    elif text and intent is None and typed_request(step, text):
+        return
     elif text and intent is None:
         hearing.answer(step, text, "summary")
     else:
         step.lead.append(step.message("please_choose"))
+
+
+def typed_request(step: Step, text: str) -> bool:
+    """ "Take out the one about the doctor", "change number 2": a request about the list,
+    never a new answer. False when the words after the verb neither point at the list nor
+    name one of it ("get rid of the damp" is something that matters)."""
+    state = step.state
+    request = step.hear.summary_request(text)
+    if request is None or not state.outcomes:
+        return False
+    pick = step.hear.outcome_named(request.naming, _listed(state))
+    found_nothing = pick.named and not pick.ids and not pick.by_place
+    if found_nothing and not request.points(step.hear.pick_words):
+        return False
+    if not pick.named and len(state.outcomes) == 1:
+        pick = replace(pick, ids=(state.outcomes[0].id,), named=True)
+    state.pick = request.action
+    take_pick(step, pick, check=True)
+    return True
 
 
 def on_summary_pick(step: Step, text: str, intent: str | None) -> None:
@@ -56,14 +79,54 @@ def on_summary_pick(step: Step, text: str, intent: str | None) -> None:
     if action in ("change", "remove") and state.outcome(chosen):
         picked(step, action, chosen)
     elif intent in ("skip", "no", "not_sure"):
+        state.pick_among = []
         step.enter("summary")
+    elif text and intent is None:
+        request = step.hear.summary_request(text)
+        if request is not None:
+            state.pick = request.action  # "change the doctor one", asked which to remove
+        pick = step.hear.outcome_named(text, _listed(state))
+        take_pick(step, pick, check=not pick.by_place)
     else:
         step.lead.append(step.message("please_choose"))
+
+
+def take_pick(step: Step, pick: Pick, check: bool) -> None:
+    """Act on the one the person named in words: change it, or ask before taking it out
+    (`check`); several named about equally: ask which; none: say so, once, then show the list
+    again as it was."""
+    state = step.state
+    if len(pick.ids) == 1 and state.pick == "remove" and check:
+        state.pick, state.pick_among = None, []
+        state.current = pick.ids[0]
+        step.enter("summary_remove")
+    elif len(pick.ids) == 1:
+        picked(step, state.pick, pick.ids[0])
+    elif pick.ids:
+        state.pick_among = list(pick.ids)
+        step.lead.append(step.message("pick_several"))
+        step.enter("summary_pick")
+    elif not pick.named and state.phase == "summary":
+        step.enter("summary_pick")  # "take one out": which one?
+    elif state.phase == "summary_pick" and state.prompted:
+        state.pick, state.pick_among = None, []
+        step.lead.append(step.message("pick_none_again"))
+        step.enter("summary")
+    else:
+        step.lead.append(step.message("pick_none"))
+        if state.phase != "summary_pick":
+            step.enter("summary_pick")
+        state.prompted = True
+
+
+def _listed(state: State) -> list[tuple[str, str]]:
+    return [(outcome.id, outcome.words) for outcome in state.outcomes]
 
 
 def picked(step: Step, action: str | None, outcome_id: str | None) -> None:
     state = step.state
     state.pick = None
+    state.pick_among = []
     if action == "change":
         state.current = outcome_id
         step.enter("summary_change")
@@ -73,6 +136,21 @@ def picked(step: Step, action: str | None, outcome_id: str | None) -> None:
     step.event("outcome_removed", outcome_id=outcome_id, reason="person")
     step.lead.append(step.message("removed"))
     step.enter("summary")
+
+
+def on_summary_remove(step: Step, text: str, intent: str | None) -> None:
+    """ "Take out "..."?": yes takes it out; no keeps it; anything else is asked about once."""
+    state = step.state
+    if intent == "yes":
+        outcome_id, state.current = state.current, None
+        picked(step, "remove", outcome_id)
+    elif intent in ("no", "skip", "not_sure") or state.prompted:
+        state.current = None
+        step.lead.append(step.message("kept"))
+        step.enter("summary")
+    else:
+        state.prompted = True
+        step.lead.append(step.message("please_choose_yes_no"))
 
 
 def on_summary_change(step: Step, text: str, intent: str | None) -> None:
@@ -156,9 +234,11 @@ def rating_name(step: Step, rating: str | None) -> str:
 def ask_summary_pick(step: Step) -> list[Message]:
     state = step.state
     key = "pick_remove" if state.pick == "remove" else "pick_change"
+    among = set(state.pick_among)
     buttons = [
         button_for_outcome(step, f"{state.pick}:{outcome.id}", number, outcome)
         for number, outcome in enumerate(state.outcomes, start=1)
+        if not among or outcome.id in among
     ]
     return step.asking(step.message(key), *buttons, step.button("back"))
 
@@ -166,6 +246,12 @@ def ask_summary_pick(step: Step) -> list[Message]:
 def button_for_outcome(step: Step, value: str, number: int, outcome: Outcome) -> Button:
     words = outcome.words if len(outcome.words) <= 40 else outcome.words[:39] + "…"
     return step.button(value, "outcome", number=str(number), words=words)
+
+
+def ask_summary_remove(step: Step) -> list[Message]:
+    words = step.current_outcome().words
+    yes, keep = step.button("yes", "take_out"), step.button("no", "keep")
+    return step.asking(step.message("remove_check", words=words), yes, keep)
 
 
 def ask_summary_change(step: Step) -> list[Message]:
