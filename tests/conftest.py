@@ -19,6 +19,7 @@ from outcomes_chat.database import make_engine
 from outcomes_chat.outcomes import accounts
 from outcomes_chat.outcomes.models import Agency, Base, Person, PersonKind, Role, User
 from outcomes_chat.outcomes.persons import PersonDetails, add_member, create_person
+from tests.live import prepare_database
 
 PASSWORD = "correct horse battery"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
@@ -62,6 +63,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         engine.dispose()
     migrate.upgrade(url)
     return url
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated and seeded once through the CLI; the live and browser tests'
+    servers get copies of it."""
+    folder = tmp_path_factory.mktemp("live-template")
+    path = folder / "template.sqlite"
+    prepare_database(folder, f"sqlite:///{path}")
+    return path
 
 
 def _empty_tables(app: Flask) -> None:
