@@ -19,6 +19,7 @@ from outcomes_chat.database import make_engine
 from outcomes_chat.outcomes import accounts
 from outcomes_chat.outcomes.models import Agency, Base, Person, PersonKind, Role, User
 from outcomes_chat.outcomes.persons import PersonDetails, add_member, create_person
+from tests.live import prepare_database
 
 PASSWORD = "correct horse battery"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
@@ -34,12 +35,17 @@ BACKENDS = [
 ]
 
 
+_CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+_CHEAP_DUMMY_HASH = _CHEAP_HASHER.hash("not-a-real-password")
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Production argon2 costs are deliberately slow; tests only need correct hashing.
-    monkeypatch.setattr(
-        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
+    # Production argon2 costs are deliberately slow; tests only need correct hashing. The
+    # dummy hash an unknown username is checked against goes with the hasher: verifying reads
+    # the costs from the hash, so a production-cost dummy would cost ~0.3 s a failed login.
+    monkeypatch.setattr(accounts, "_hasher", _CHEAP_HASHER)
+    monkeypatch.setattr(accounts, "_DUMMY_HASH", _CHEAP_DUMMY_HASH)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -57,6 +63,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         engine.dispose()
     migrate.upgrade(url)
     return url
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated and seeded once through the CLI; the live and browser tests'
+    servers get copies of it."""
+    folder = tmp_path_factory.mktemp("live-template")
+    path = folder / "template.sqlite"
+    prepare_database(folder, f"sqlite:///{path}")
+    return path
 
 
 def _empty_tables(app: Flask) -> None:

@@ -12,6 +12,10 @@ import jsonschema
 import yaml
 from jsonschema.exceptions import best_match
 
+# libyaml's safe loader, where PyYAML was built with it: the same nodes and data as the
+# pure-Python SafeLoader, read about ten times faster (every process loads every lexicon).
+_FAST_LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class ContentError(Exception):
     """A content file is missing, not valid YAML, or does not match its schema."""
@@ -27,11 +31,13 @@ def load_document(path: Path, schema_name: str) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ContentError(f"{shown}: cannot be read ({exc}).") from exc
     try:
-        # Composing keeps every node's position, so a schema error can cite a line.
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ContentError(_syntax_message(shown, exc)) from exc
+        root, data = _parse(text, _FAST_LOADER)
+    except yaml.YAMLError:
+        # Told with the pure-Python loader's words, whichever loader found the fault.
+        try:
+            root, data = _parse(text, yaml.SafeLoader)
+        except yaml.YAMLError as exc:
+            raise ContentError(_syntax_message(shown, exc)) from exc
     if root is not None:
         _refuse_duplicate_keys(root, shown)
     error = best_match(_validator(prompts_dir, schema_name).iter_errors(data))
@@ -39,6 +45,12 @@ def load_document(path: Path, schema_name: str) -> Any:
         where = list(error.absolute_path)
         raise ContentError(_schema_message(shown, root, where, error.message, schema_name))
     return data
+
+
+def _parse(text: str, loader: type[Any]) -> tuple[yaml.Node | None, Any]:
+    """The document's nodes and its data. Composing keeps every node's position, so a schema
+    error can cite a line."""
+    return yaml.compose(text, Loader=loader), yaml.load(text, Loader=loader)
 
 
 def content_error_at(path: Path, where: list[Any], problem: str, schema_name: str) -> ContentError:

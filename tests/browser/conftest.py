@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import requests
 
-from tests.live import DEMO_PASSWORD, cli_command, free_port, prepare_database, server_env
+from tests.live import DEMO_PASSWORD, cli_command, copy_sqlite, free_port, server_env
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
@@ -87,8 +87,9 @@ class LiveServer:
     def env(self) -> dict[str, str]:
         return server_env(self.folder, f"sqlite:///{self.database}", self.extra_env)
 
-    def prepare(self) -> LiveServer:
-        prepare_database(self.folder, f"sqlite:///{self.database}")
+    def prepare(self, seeded: Path) -> LiveServer:
+        """Give the server its own copy of the migrated and seeded database."""
+        copy_sqlite(seeded, self.database)
         return self
 
     def start(self) -> LiveServer:
@@ -133,20 +134,23 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def server(tmp_path_factory: pytest.TempPathFactory, seeded_sqlite: Path) -> Iterator[LiveServer]:
     """One server for the browser tests, with the default hand-over idle time."""
-    live = LiveServer(tmp_path_factory.mktemp("browser-server"), {}).prepare().start()
+    live = LiveServer(tmp_path_factory.mktemp("browser-server"), {})
+    live.prepare(seeded_sqlite).start()
     yield live
     live.stop()
 
 
 @pytest.fixture(scope="session")
-def quick_lock_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def quick_lock_server(
+    tmp_path_factory: pytest.TempPathFactory, seeded_sqlite: Path
+) -> Iterator[LiveServer]:
     """A server whose handed-over tablet locks after 25 quiet seconds."""
     live = LiveServer(
         tmp_path_factory.mktemp("browser-quick-lock"), {"HANDOVER_IDLE_SECONDS": "25"}
     )
-    live.prepare().start()
+    live.prepare(seeded_sqlite).start()
     yield live
     live.stop()
 

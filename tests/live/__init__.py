@@ -559,15 +559,26 @@ class Transcript:
 def hold_whole_conversation(
     base_url: str, person: int, username: str = "morag", export: bool = False
 ) -> int:
-    """Start a carer conversation as `username` and answer it to the end; its id."""
+    """Start a carer conversation as `username` and answer it to the end; its id.
+
+    The rate limit allows a connection RATE_LIMIT_EVENTS events a RATE_LIMIT_WINDOW, fewer
+    than a whole conversation at a program's pace; rather than wait out the window (tested on
+    its own in test_live_chat.py), this takes up a fresh connection, as a tablet that
+    reconnects would, and rejoins from the last turn it saw.
+    """
+    from outcomes_chat.web.chat_events import RATE_LIMIT_EVENTS
+
     http = login(base_url, username)
     assessment_id = start_conversation(http, base_url, person, export)
-    client = ChatClient(base_url, cookie_header(http)).connect()
     transcript, player = Transcript(assessment_id), Player()
-    try:
-        transcript.join(client)
-        while not transcript.finished:
-            transcript.say(client, transcript.message(player.answer(transcript.reply)))
-    finally:
-        client.close()
+    while not transcript.finished:
+        client = ChatClient(base_url, cookie_header(http)).connect()
+        try:
+            transcript.join(client)
+            for _ in range(RATE_LIMIT_EVENTS - 1):
+                if transcript.finished:
+                    break
+                transcript.say(client, transcript.message(player.answer(transcript.reply)))
+        finally:
+            client.close()
     return assessment_id

@@ -6,11 +6,12 @@ import os
 import random
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from outcomes_chat.config import normalise_database_url
 
@@ -28,15 +29,6 @@ class Database:
     instance_path: Path
 
 
-@pytest.fixture(scope="session")
-def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file migrated and seeded once through the CLI; tests get copies of it."""
-    folder = tmp_path_factory.mktemp("live-template")
-    path = folder / "template.sqlite"
-    prepare_database(folder, f"sqlite:///{path}")
-    return path
-
-
 @pytest.fixture
 def fresh_sqlite(seeded_sqlite: Path, tmp_path: Path) -> Database:
     """A private copy of the seeded database, so a test's turns are the only ones in it."""
@@ -46,24 +38,43 @@ def fresh_sqlite(seeded_sqlite: Path, tmp_path: Path) -> Database:
     return Database(f"sqlite:///{path}", instance)
 
 
-@pytest.fixture
-def fresh_postgres(tmp_path: Path) -> Iterator[Database]:
-    """A PostgreSQL database of its own, beside the one the main suite drops and recreates."""
-    if not POSTGRES_URL:
-        pytest.skip("TEST_DATABASE_URL is not set (PostgreSQL tests)")
+@contextmanager
+def _postgres_database(template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database (a copy of `template`, if given), beside the one the main
+    suite drops and recreates; dropped afterwards. Yields its URL."""
+    assert POSTGRES_URL
     name = f"outcomes_live_{uuid.uuid4().hex[:12]}"
     admin = create_engine(normalise_database_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    copy = f' TEMPLATE "{template}"' if template else ""
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin.url.set(database=name).render_as_string(hide_password=False)
-    instance = tmp_path / "instance"
+        connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     try:
-        prepare_database(instance, url)
-        yield Database(url, instance)
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def seeded_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The name of a PostgreSQL database migrated and seeded once through the CLI; tests get
+    copies of it. Nothing connects to it after seeding, as a template must be left."""
+    if not POSTGRES_URL:
+        pytest.skip("TEST_DATABASE_URL is not set (PostgreSQL tests)")
+    with _postgres_database() as url:
+        prepare_database(tmp_path_factory.mktemp("live-template-postgres"), url)
+        yield str(make_url(url).database)
+
+
+@pytest.fixture
+def fresh_postgres(seeded_postgres: str, tmp_path: Path) -> Iterator[Database]:
+    """A private copy of the seeded PostgreSQL database, so a test's turns are the only ones in
+    it."""
+    instance = tmp_path / "instance"
+    instance.mkdir(parents=True)
+    with _postgres_database(template=seeded_postgres) as url:
+        yield Database(url, instance)
 
 
 def start_ids_at_random(database: Database) -> int:
