@@ -6,9 +6,12 @@ opening is audited as a view.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from babel import Locale, UnknownLocaleError
+from babel.dates import get_datetime_format
 from flask import Blueprint, abort, render_template
-from flask_babel import force_locale, format_date, get_locale
+from flask_babel import force_locale, format_date, format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -26,6 +29,17 @@ bp = Blueprint("plans", __name__)
 # dir="{{ words|direction_of }}" on the person's own words, so an answer in Arabic reads right
 # to left in a page or PDF in any language (and Welsh left to right in an Arabic one).
 bp.add_app_template_filter(direction_of, "direction_of")
+
+
+@bp.app_template_filter("when")
+def when(value: datetime) -> str:
+    """A moment as the reader's locale writes it, in their time zone, day and month in
+    words and no seconds ("1 Dec 2026, 19:31"): a numeric date (01/12/2026) reads as
+    January in some places, and it did not match the dates written in words beside it."""
+    glue = get_datetime_format("medium", locale=get_locale())
+    return glue.replace("{1}", format_date(value, "medium")).replace(
+        "{0}", format_time(value, "short")
+    )
 
 
 def rating_labels() -> dict[str, str]:

@@ -28,11 +28,14 @@ def started(client, make_user, make_person, db) -> Assessment:
 
 
 @pytest.mark.parametrize("browser_language", ["en-GB", "en-US", "en"])
-def test_a_date_is_written_day_first_with_a_24_hour_clock(client, started, browser_language):
+def test_a_moment_is_written_with_the_month_in_words_and_a_24_hour_clock(
+    client, started, browser_language
+):
     page = client.get(
         f"/persons/{started.person_id}", headers={"Accept-Language": browser_language}
     ).get_data(as_text=True)
-    assert "01/12/2026, 19:31" in page
+    assert "1 Dec 2026, 19:31" in page
+    assert "01/12/2026" not in page
     # A 12-hour time ("7:31 PM"), not just the letters, which a random form token may hold.
     assert "12/1/26" not in page and not re.search(r"\d\s?[AP]M\b", page)
     assert '<html lang="en-GB"' in page
@@ -42,4 +45,4 @@ def test_a_summer_time_is_shown_in_uk_time(client, started, db):
     started.started_at = datetime(2026, 7, 1, 18, 31, tzinfo=UTC)
     db.commit()
     page = client.get(f"/persons/{started.person_id}").get_data(as_text=True)
-    assert "01/07/2026, 19:31" in page
+    assert "1 Jul 2026, 19:31" in page
