@@ -36,7 +36,7 @@ def when(value: datetime) -> str:
     """A moment as the reader's locale writes it, in their time zone, day and month in
     words and no seconds ("1 Dec 2026, 19:31"): a numeric date (01/12/2026) reads as
     January in some places, and it did not match the dates written in words beside it."""
-    glue = get_datetime_format("medium", locale=get_locale())
+    glue = str(get_datetime_format("medium", locale=get_locale()))
     return glue.replace("{1}", format_date(value, "medium")).replace(
         "{0}", format_time(value, "short")
     )
