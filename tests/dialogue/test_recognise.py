@@ -728,6 +728,8 @@ NOT_RISK = [
     # a grown-up's care of their own medicines, and a child's age said alone
     "My daughter does his medication when I'm at work.",
     "She's 13 and loves her dancing.",
+    "My husband is a big man, he's 16 stone, and I sort out all his tablets.",
+    "He's 14 hours a day in his chair and I do his meds.",
     "He takes his tablets with his breakfast.",
 ]
 
