@@ -94,6 +94,8 @@ def test_feelings_are_heard_and_a_denied_one_is_not(
         ("he still needs me at night", None),
         ("its ok i suppose", "partly_met"),
         ("naw no great", "not_met"),
+        ("that's grand", "met"),
+        ("aye that's fine now", "met"),
     ],
 )
 def test_a_typed_rating_is_read_from_the_start_of_the_reply(

@@ -58,8 +58,13 @@ def on_review_rating(step: Step, text: str, intent: str | None) -> None:
         kept_said_now(step, outcome, text)
         step.lead.append(step.message("rating_left"))
         next_review(step)
-    else:
+    elif not step.state.prompted:
+        step.state.prompted = True
         step.lead.append(step.message("please_choose"))
+    else:
+        # "yes", "no" again: not a rating, and asking a third time helps no one.
+        step.lead.append(step.message("moving_on"))
+        next_review(step)
 
 
 def on_review_update(step: Step, text: str, intent: str | None) -> None:
