@@ -42,8 +42,14 @@ class Request:
     naming: tuple[str, ...]
 
     def points(self, pick_words: PickWords) -> bool:
-        """Whether the words point at one of the list ("it", "the one", "number")."""
-        return any(word in pick_words.pointers for word in self.naming)
+        """Whether the words after the verb start by pointing at one of the list ("it", "the
+        one", "this bit", "number"), give or take filler words before the pointer."""
+        for word in self.naming:
+            if word in pick_words.pointers:
+                return True
+            if word not in pick_words.fillers:
+                return False
+        return False
 
 
 @dataclass(frozen=True)

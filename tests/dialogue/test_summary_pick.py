@@ -273,3 +273,20 @@ def test_back_after_taking_one_out_brings_it_back(carer: Conversation) -> None:
     carer.say("back")
     assert carer.state["phase"] == "summary"
     assert words_of(carer.record) == [DOCTOR, TOO_MUCH]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Changing his bed every night is hard, I can't manage it",
+        "Bin day is hard, I can't get it to the kerb",
+        "Drop in centre one day a week would help me",
+    ],
+)
+def test_a_new_answer_starting_like_a_request_is_still_heard(
+    carer: Conversation, answer: str
+) -> None:
+    at_summary(carer, DOCTOR, TOO_MUCH)
+    carer.say(answer)
+    assert carer.state["phase"] == "reflect"
+    assert carer.state["pending"][0]["words"] == answer
