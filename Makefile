@@ -24,10 +24,15 @@ run: migrate
 	$(BIN)/outcomes-chat demo
 	$(BIN)/outcomes-chat serve
 
+# Two pytest-xdist workers, whole files to a worker (module fixtures are made once); each has
+# its own PostgreSQL database beside TEST_DATABASE_URL's (tests/conftest.py). TEST_WORKERS=0
+# runs in one process.
+TEST_WORKERS ?= 2
+
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy outcomes_chat/dialogue outcomes_chat/outcomes outcomes_chat/web
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check .

@@ -11,10 +11,11 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from outcomes_chat import create_app, migrate
+from outcomes_chat.config import normalise_database_url
 from outcomes_chat.database import make_engine
 from outcomes_chat.outcomes import accounts
 from outcomes_chat.outcomes.models import Agency, Base, Person, PersonKind, Role, User
@@ -48,14 +49,34 @@ def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(accounts, "_DUMMY_HASH", _CHEAP_DUMMY_HASH)
 
 
+def _postgres_url_of_this_worker() -> str:
+    """TEST_DATABASE_URL; under pytest-xdist, a database of the worker's own beside it (test_gw0,
+    test_gw1, ...), created on first use, since each worker drops and recreates its schema."""
+    assert POSTGRES_URL
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return POSTGRES_URL
+    admin = create_engine(normalise_database_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    name = f"{admin.url.database}_{worker}"
+    try:
+        with admin.connect() as connection:
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if exists is None:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return admin.url.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database migrated from empty to head, once per backend."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
     else:
-        assert POSTGRES_URL
-        url = POSTGRES_URL
+        url = _postgres_url_of_this_worker()
         engine = make_engine(url)
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
