@@ -116,7 +116,7 @@ def agree(
         framework,
         today,
         seen,
-        flags_seen=True,
+        flags_seen=[flag.id for flag in review.open_flags(db, assessment, lead)],
     )
 
 

@@ -8,7 +8,7 @@ commits. The person's words are only ever changed by the person, in the conversa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -655,12 +655,14 @@ def sign_off(
     framework: Framework,
     today: date,
     seen: str,
-    flags_seen: bool = False,
+    flags_seen: Collection[int] = (),
 ) -> SignOff:
     """The lead professional agrees the version they saw (`seen`, its plan_fingerprint): it is
     frozen and its review is set. A change made since refuses the sign-off, unsaved. While
     any of the person's safety flags is open, the lead must say they have seen them and they
-    are being dealt with (`flags_seen`); the sign-off keeps which were open."""
+    are being dealt with (`flags_seen`: the ids of the flags they were shown, so a flag raised
+    since is not taken as seen); the sign-off keeps which were open, of the conversations
+    shared with the team (it is shown to the team)."""
     if not (can_review(user, assessment) and is_lead(user, assessment)):
         raise NotLeadProfessional()
     if assessment.stage != PlanStage.AWAITING_REVIEW:
@@ -669,9 +671,11 @@ def sign_off(
         raise ChangedFirst()
     if not today < review_date <= today + LONGEST_REVIEW_INTERVAL:
         raise BadReviewDate(review_date.isoformat())
-    still_open = [flag.id for flag in open_flags(db, assessment, user)]
-    if still_open and not flags_seen:
-        raise FlagsNotSeen(", ".join(map(str, still_open)))
+    flags = open_flags(db, assessment, user)
+    not_seen = [flag.id for flag in flags if flag.id not in set(flags_seen)]
+    if not_seen:
+        raise FlagsNotSeen(", ".join(map(str, not_seen)))
+    still_open = [f.id for f in flags if not conversations.private_to_starter(f.assessment)]
     not_covered = [
         part.id for part, done in plan_checklist(assessment, framework, review_date) if not done
     ]

@@ -340,6 +340,9 @@ class SignOffForm(FlaskForm):
     flags_seen = BooleanField(
         _l("I have seen the open safety concerns and they are being dealt with")
     )
+    # The ids of the open flags the lead was shown, comma-separated: one raised since is not
+    # covered by the tick.
+    flags_shown = StringField(widget=HiddenInput(), validators=[Optional(), _at_most(2000)])
     # The plan as the lead saw it (outcomes.review.plan_fingerprint).
     seen = StringField(widget=HiddenInput(), validators=[InputRequired(), _at_most(80)])
     submit = SubmitField(_l("Sign off the plan"))

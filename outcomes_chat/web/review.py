@@ -558,12 +558,17 @@ def sign_off(assessment_id: int) -> Response | tuple[str, int]:
             framework_of(assessment),
             today(),
             form.seen.data or "",
-            flags_seen=bool(form.flags_seen.data),
+            flags_seen=_flag_ids(form.flags_shown.data) if form.flags_seen.data else (),
         ),
         "sign_off",
         None,
         sign_off_form=form,
     )
+
+
+def _flag_ids(shown: str | None) -> tuple[int, ...]:
+    """The flag ids a sign-off form was drawn with ("3,7"); anything else names no flag."""
+    return tuple(int(part) for part in (shown or "").split(",") if part.strip().isdecimal())
 
 
 @bp.post("/assessments/<int:assessment_id>/review/new-version")

@@ -395,10 +395,38 @@ def test_a_plan_with_open_safety_flags_is_signed_off_only_once_the_lead_has_seen
     db.rollback()
     assert finished.stage == PlanStage.AWAITING_REVIEW and not finished.sign_offs
     agreed = review.sign_off(
-        db, finished, lead, when, carer_framework, TODAY, seen(db, finished), flags_seen=True
+        db, finished, lead, when, carer_framework, TODAY, seen(db, finished), flags_seen=[flag.id]
     )
     db.commit()
     assert agreed.open_flags == [flag.id] and finished.stage == PlanStage.AGREED
+
+
+def test_a_flag_raised_after_the_lead_looked_is_not_taken_as_seen(
+    finished, team, db, carer_framework
+):
+    lead = team[1]
+    (shown,) = review.raise_flags(
+        finished, [{"category": "self_harm", "tier": "immediate", "words": "...", "turn": 3}]
+    )
+    db.flush()
+    review.raise_flags(
+        finished, [{"category": "neglect", "tier": "safeguarding", "words": "...", "turn": 4}]
+    )
+    db.commit()
+    when = TODAY + timedelta(days=90)
+    with pytest.raises(FlagsNotSeen):
+        review.sign_off(
+            db,
+            finished,
+            lead,
+            when,
+            carer_framework,
+            TODAY,
+            seen(db, finished),
+            flags_seen=[shown.id],
+        )
+    db.rollback()
+    assert finished.stage == PlanStage.AWAITING_REVIEW and not finished.sign_offs
 
 
 def test_a_sign_off_with_every_flag_cleared_records_none_open(finished, team, db, carer_framework):
@@ -413,3 +441,42 @@ def test_a_sign_off_with_every_flag_cleared_records_none_open(finished, team, db
     agreed = review.sign_off(db, finished, lead, when, carer_framework, TODAY, seen(db, finished))
     db.commit()
     assert agreed.open_flags == []
+
+
+def test_a_flag_in_a_private_conversation_is_not_kept_with_the_teams_sign_off(
+    app, finished, team, db, carer_framework
+):
+    from outcomes_chat.outcomes.conversations import start_conversation
+    from outcomes_chat.outcomes.models import ConsentPurpose
+    from outcomes_chat.web.engines import engine_for
+
+    person, lead = team[0], team[1]
+    with app.app_context():
+        engine = engine_for("carer")
+    private = start_conversation(
+        db, engine, person, lead, "carer", "en", {ConsentPurpose.RECORD: True}
+    )
+    db.flush()
+    (hidden,) = review.raise_flags(
+        private, [{"category": "self_harm", "tier": "immediate", "words": "...", "turn": 1}]
+    )
+    (shared,) = review.raise_flags(
+        finished, [{"category": "neglect", "tier": "safeguarding", "words": "...", "turn": 3}]
+    )
+    db.commit()
+    # The lead started the private one, so sees both and must confirm both.
+    assert {f.id for f in review.open_flags(db, finished, lead)} == {hidden.id, shared.id}
+    when = TODAY + timedelta(days=90)
+    agreed = review.sign_off(
+        db,
+        finished,
+        lead,
+        when,
+        carer_framework,
+        TODAY,
+        seen(db, finished),
+        flags_seen=[hidden.id, shared.id],
+    )
+    db.commit()
+    # The sign-off is shown to the whole team: it keeps only the shared conversation's flag.
+    assert agreed.open_flags == [shared.id]

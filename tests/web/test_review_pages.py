@@ -572,11 +572,13 @@ def test_sign_off_lists_open_safety_flags_and_needs_them_confirmed_beside_the_bo
 
     html = page(client, finished).get_data(as_text=True)
     seen = re.search(r'name="seen" type="hidden" value="([^"]*)"', html).group(1)
+    shown_ids = re.search(r'name="flags_shown" value="([^"]*)"', html).group(1)
+    assert shown_ids == str(flag.id)
     agreed = post(
         client,
         finished,
         "/sign-off",
-        {"review_date": "2027-03-01", "seen": seen, "flags_seen": "y"},
+        {"review_date": "2027-03-01", "seen": seen, "flags_seen": "y", "flags_shown": shown_ids},
     )
     assert agreed.status_code == 302
     db.expire_all()
