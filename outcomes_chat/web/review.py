@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import to_user_timezone
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -49,8 +50,9 @@ bp = Blueprint("review", __name__)
 
 
 def today() -> date:
-    """Today where the service runs; review dates are days, not instants."""
-    return utcnow().date()
+    """Today in the service's time zone (BABEL_DEFAULT_TIMEZONE): review and due dates are
+    days, and every page counts them from the same day (persons.today is this)."""
+    return to_user_timezone(utcnow()).date()
 
 
 def _reviewable_or_404(assessment_id: int) -> Assessment:

@@ -46,3 +46,13 @@ def test_a_summer_time_is_shown_in_uk_time(client, started, db):
     db.commit()
     page = client.get(f"/persons/{started.person_id}").get_data(as_text=True)
     assert "1 Jul 2026, 19:31" in page
+
+
+def test_today_is_the_uk_day_on_every_page(app, monkeypatch):
+    from outcomes_chat.web import persons, review
+
+    # 23:30 UTC on 1 July is 00:30 on 2 July in the UK (summer time).
+    monkeypatch.setattr(review, "utcnow", lambda: datetime(2026, 7, 1, 23, 30, tzinfo=UTC))
+    with app.test_request_context("/"):
+        assert review.today().isoformat() == "2026-07-02"
+        assert persons.today() == review.today()
