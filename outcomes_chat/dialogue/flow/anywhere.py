@@ -49,10 +49,9 @@ def safety(step: Step, category: str, text: str) -> None:
 def _acknowledged(step: Step, text: str, reply: str) -> str:
     """The reply, after a short word for a feeling said with the risk ("I'm that knackered I
     could shake him"): the person is heard before they are signposted."""
-    for feeling in step.hear.feelings(text)[:1]:
-        line = step.say(step.script.acknowledgements[feeling])
-        if line.rstrip(".") not in reply:
-            return f"{line} {reply}"
+    line = hearing.feeling_line(step, text)
+    if line is not None and line.rstrip(".") not in reply:
+        return f"{line} {reply}"
     return reply
 
 

@@ -56,10 +56,16 @@ def answer(step: Step, text: str, asked: str) -> None:
 
 def acknowledge(step: Step, text: str) -> None:
     """A short, kind line when the person speaks of a feeling (grief, fear, exhaustion)."""
+    line = feeling_line(step, text)
+    if line is not None and line not in step.lead:
+        step.lead.append(line)
+
+
+def feeling_line(step: Step, text: str) -> str | None:
+    """The script's acknowledgement of the first feeling heard in the words, if any."""
     for feeling in step.hear.feelings(text)[:1]:
-        line = step.say(step.script.acknowledgements[feeling])
-        if line not in step.lead:
-            step.lead.append(line)
+        return step.say(step.script.acknowledgements[feeling])
+    return None
 
 
 def too_little(step: Step, text: str, topic: Topic | None) -> None:
